@@ -1,0 +1,28 @@
+# Fails the build if an ISA object file defines anything but its one exported table getter.
+# Called from CMakeLists.txt with -DNM=<nm> -DOBJECTS=<list of object files>.
+foreach(obj IN LISTS OBJECTS)
+  execute_process(COMMAND ${NM} --defined-only -C ${obj}
+                  OUTPUT_VARIABLE symbols RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "nm failed on ${obj}")
+  endif()
+  string(REPLACE "\n" ";" lines "${symbols}")
+  set(exported "")
+  foreach(line IN LISTS lines)
+    # nm line: "<address> <type> <name>"; global types are upper case (T, D, R, B, W, V, u, ...).
+    if(line MATCHES "^[0-9a-fA-F]* ([A-Za-z]) (.*)$")
+      set(type "${CMAKE_MATCH_1}")
+      set(name "${CMAKE_MATCH_2}")
+      if(type MATCHES "^[WVu]$")
+        message(FATAL_ERROR "ISA object ${obj} leaks weak/unique symbol: ${type} ${name}")
+      endif()
+      if(type MATCHES "^[A-Z]$")
+        list(APPEND exported "${name}")
+      endif()
+    endif()
+  endforeach()
+  list(LENGTH exported count)
+  if(NOT count EQUAL 1 OR NOT exported MATCHES "^fastact::kernels_[a-z0-9]+\\(\\)$")
+    message(FATAL_ERROR "ISA object ${obj} must export exactly fastact::kernels_<isa>(), got: ${exported}")
+  endif()
+endforeach()

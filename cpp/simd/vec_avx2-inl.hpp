@@ -1,0 +1,126 @@
+// AVX2 + FMA vector types: 8 x float32, 4 x float64. Implements the interface documented in
+// vec_scalar-inl.hpp. Included by kernels/isa_avx2.cpp inside
+// `namespace fastact::avx2 { namespace {` (internal linkage); no include guard.
+
+struct MaskF32 {
+  __m256 r;  // all-ones lanes = true
+  friend MaskF32 operator&(MaskF32 a, MaskF32 b) { return {_mm256_and_ps(a.r, b.r)}; }
+  friend MaskF32 operator|(MaskF32 a, MaskF32 b) { return {_mm256_or_ps(a.r, b.r)}; }
+  friend MaskF32 operator!(MaskF32 a) {
+    return {_mm256_xor_ps(a.r, _mm256_castsi256_ps(_mm256_set1_epi32(-1)))};
+  }
+};
+struct MaskF64 {
+  __m256d r;
+  friend MaskF64 operator&(MaskF64 a, MaskF64 b) { return {_mm256_and_pd(a.r, b.r)}; }
+  friend MaskF64 operator|(MaskF64 a, MaskF64 b) { return {_mm256_or_pd(a.r, b.r)}; }
+  friend MaskF64 operator!(MaskF64 a) {
+    return {_mm256_xor_pd(a.r, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)))};
+  }
+};
+
+struct VecF32 {
+  using T = float;
+  using Mask = MaskF32;
+  static constexpr std::size_t kLanes = 8;
+  __m256 r;
+
+  // Lane i is active iff i < n (n <= 8): compare the lane index against n.
+  static __m256i tail_mask(std::size_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static VecF32 set(float t) { return {_mm256_set1_ps(t)}; }
+  static VecF32 load(const float* p) { return {_mm256_loadu_ps(p)}; }
+  // vmaskmov never faults on masked-off lanes, so no byte past p + n is touched.
+  static VecF32 load_n(const float* p, std::size_t n) { return {_mm256_maskload_ps(p, tail_mask(n))}; }
+  void store(float* p) const { _mm256_storeu_ps(p, r); }
+  void store_n(float* p, std::size_t n) const { _mm256_maskstore_ps(p, tail_mask(n), r); }
+};
+
+struct VecF64 {
+  using T = double;
+  using Mask = MaskF64;
+  static constexpr std::size_t kLanes = 4;
+  __m256d r;
+
+  static __m256i tail_mask(std::size_t n) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(n)),
+                              _mm256_setr_epi64x(0, 1, 2, 3));
+  }
+  static VecF64 set(double t) { return {_mm256_set1_pd(t)}; }
+  static VecF64 load(const double* p) { return {_mm256_loadu_pd(p)}; }
+  static VecF64 load_n(const double* p, std::size_t n) { return {_mm256_maskload_pd(p, tail_mask(n))}; }
+  void store(double* p) const { _mm256_storeu_pd(p, r); }
+  void store_n(double* p, std::size_t n) const { _mm256_maskstore_pd(p, tail_mask(n), r); }
+};
+
+inline VecF32 operator+(VecF32 a, VecF32 b) { return {_mm256_add_ps(a.r, b.r)}; }
+inline VecF32 operator-(VecF32 a, VecF32 b) { return {_mm256_sub_ps(a.r, b.r)}; }
+inline VecF32 operator*(VecF32 a, VecF32 b) { return {_mm256_mul_ps(a.r, b.r)}; }
+inline VecF32 operator/(VecF32 a, VecF32 b) { return {_mm256_div_ps(a.r, b.r)}; }
+inline VecF32 operator-(VecF32 a) { return {_mm256_xor_ps(a.r, _mm256_set1_ps(-0.0f))}; }
+inline VecF32 fma(VecF32 a, VecF32 b, VecF32 c) { return {_mm256_fmadd_ps(a.r, b.r, c.r)}; }
+inline VecF32 fnma(VecF32 a, VecF32 b, VecF32 c) { return {_mm256_fnmadd_ps(a.r, b.r, c.r)}; }
+inline VecF32 min(VecF32 a, VecF32 b) { return {_mm256_min_ps(a.r, b.r)}; }
+inline VecF32 max(VecF32 a, VecF32 b) { return {_mm256_max_ps(a.r, b.r)}; }
+inline MaskF32 operator<(VecF32 a, VecF32 b) { return {_mm256_cmp_ps(a.r, b.r, _CMP_LT_OQ)}; }
+inline MaskF32 operator<=(VecF32 a, VecF32 b) { return {_mm256_cmp_ps(a.r, b.r, _CMP_LE_OQ)}; }
+inline MaskF32 operator>(VecF32 a, VecF32 b) { return {_mm256_cmp_ps(a.r, b.r, _CMP_GT_OQ)}; }
+inline MaskF32 operator>=(VecF32 a, VecF32 b) { return {_mm256_cmp_ps(a.r, b.r, _CMP_GE_OQ)}; }
+inline MaskF32 operator==(VecF32 a, VecF32 b) { return {_mm256_cmp_ps(a.r, b.r, _CMP_EQ_OQ)}; }
+inline MaskF32 is_nan(VecF32 a) { return {_mm256_cmp_ps(a.r, a.r, _CMP_UNORD_Q)}; }
+inline VecF32 select(MaskF32 m, VecF32 a, VecF32 b) { return {_mm256_blendv_ps(b.r, a.r, m.r)}; }
+inline VecF32 bit_and(VecF32 a, VecF32 b) { return {_mm256_and_ps(a.r, b.r)}; }
+inline VecF32 bit_or(VecF32 a, VecF32 b) { return {_mm256_or_ps(a.r, b.r)}; }
+inline VecF32 bit_xor(VecF32 a, VecF32 b) { return {_mm256_xor_ps(a.r, b.r)}; }
+inline VecF32 abs(VecF32 a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.r)}; }
+inline VecF32 sign_bit(VecF32 a) { return {_mm256_and_ps(a.r, _mm256_set1_ps(-0.0f))}; }
+inline VecF32 round_even(VecF32 a) {
+  return {_mm256_round_ps(a.r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
+}
+// 2^k for integral k in [-126, 127]: (k + 127) placed in the exponent field.
+inline VecF32 pow2_integral(VecF32 k) {
+  const __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(k.r), _mm256_set1_epi32(127));
+  return {_mm256_castsi256_ps(_mm256_slli_epi32(e, 23))};
+}
+inline VecF32 ldexp(VecF32 p, VecF32 n) {
+  const VecF32 n1 = round_even(n * VecF32::set(0.5f));
+  return (p * pow2_integral(n1)) * pow2_integral(n - n1);
+}
+
+inline VecF64 operator+(VecF64 a, VecF64 b) { return {_mm256_add_pd(a.r, b.r)}; }
+inline VecF64 operator-(VecF64 a, VecF64 b) { return {_mm256_sub_pd(a.r, b.r)}; }
+inline VecF64 operator*(VecF64 a, VecF64 b) { return {_mm256_mul_pd(a.r, b.r)}; }
+inline VecF64 operator/(VecF64 a, VecF64 b) { return {_mm256_div_pd(a.r, b.r)}; }
+inline VecF64 operator-(VecF64 a) { return {_mm256_xor_pd(a.r, _mm256_set1_pd(-0.0))}; }
+inline VecF64 fma(VecF64 a, VecF64 b, VecF64 c) { return {_mm256_fmadd_pd(a.r, b.r, c.r)}; }
+inline VecF64 fnma(VecF64 a, VecF64 b, VecF64 c) { return {_mm256_fnmadd_pd(a.r, b.r, c.r)}; }
+inline VecF64 min(VecF64 a, VecF64 b) { return {_mm256_min_pd(a.r, b.r)}; }
+inline VecF64 max(VecF64 a, VecF64 b) { return {_mm256_max_pd(a.r, b.r)}; }
+inline MaskF64 operator<(VecF64 a, VecF64 b) { return {_mm256_cmp_pd(a.r, b.r, _CMP_LT_OQ)}; }
+inline MaskF64 operator<=(VecF64 a, VecF64 b) { return {_mm256_cmp_pd(a.r, b.r, _CMP_LE_OQ)}; }
+inline MaskF64 operator>(VecF64 a, VecF64 b) { return {_mm256_cmp_pd(a.r, b.r, _CMP_GT_OQ)}; }
+inline MaskF64 operator>=(VecF64 a, VecF64 b) { return {_mm256_cmp_pd(a.r, b.r, _CMP_GE_OQ)}; }
+inline MaskF64 operator==(VecF64 a, VecF64 b) { return {_mm256_cmp_pd(a.r, b.r, _CMP_EQ_OQ)}; }
+inline MaskF64 is_nan(VecF64 a) { return {_mm256_cmp_pd(a.r, a.r, _CMP_UNORD_Q)}; }
+inline VecF64 select(MaskF64 m, VecF64 a, VecF64 b) { return {_mm256_blendv_pd(b.r, a.r, m.r)}; }
+inline VecF64 bit_and(VecF64 a, VecF64 b) { return {_mm256_and_pd(a.r, b.r)}; }
+inline VecF64 bit_or(VecF64 a, VecF64 b) { return {_mm256_or_pd(a.r, b.r)}; }
+inline VecF64 bit_xor(VecF64 a, VecF64 b) { return {_mm256_xor_pd(a.r, b.r)}; }
+inline VecF64 abs(VecF64 a) { return {_mm256_andnot_pd(_mm256_set1_pd(-0.0), a.r)}; }
+inline VecF64 sign_bit(VecF64 a) { return {_mm256_and_pd(a.r, _mm256_set1_pd(-0.0))}; }
+inline VecF64 round_even(VecF64 a) {
+  return {_mm256_round_pd(a.r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
+}
+// 2^k for integral k in [-1022, 1023]. AVX2 has no double -> int64 conversion, so the integer
+// is taken through int32 and widened.
+inline VecF64 pow2_integral(VecF64 k) {
+  const __m256i k64 = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k.r));
+  const __m256i e = _mm256_add_epi64(k64, _mm256_set1_epi64x(1023));
+  return {_mm256_castsi256_pd(_mm256_slli_epi64(e, 52))};
+}
+inline VecF64 ldexp(VecF64 p, VecF64 n) {
+  const VecF64 n1 = round_even(n * VecF64::set(0.5));
+  return (p * pow2_integral(n1)) * pow2_integral(n - n1);
+}

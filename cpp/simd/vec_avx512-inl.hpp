@@ -1,0 +1,103 @@
+// AVX-512 (F, BW, DQ, VL) vector types: 16 x float32, 8 x float64, with opmask registers.
+// Implements the interface documented in vec_scalar-inl.hpp. Included by
+// kernels/isa_avx512.cpp inside `namespace fastact::avx512 { namespace {`; no include guard.
+
+struct MaskF32 {
+  __mmask16 r;
+  friend MaskF32 operator&(MaskF32 a, MaskF32 b) { return {_kand_mask16(a.r, b.r)}; }
+  friend MaskF32 operator|(MaskF32 a, MaskF32 b) { return {_kor_mask16(a.r, b.r)}; }
+  friend MaskF32 operator!(MaskF32 a) { return {_knot_mask16(a.r)}; }
+};
+struct MaskF64 {
+  __mmask8 r;
+  friend MaskF64 operator&(MaskF64 a, MaskF64 b) { return {_kand_mask8(a.r, b.r)}; }
+  friend MaskF64 operator|(MaskF64 a, MaskF64 b) { return {_kor_mask8(a.r, b.r)}; }
+  friend MaskF64 operator!(MaskF64 a) { return {_knot_mask8(a.r)}; }
+};
+
+struct VecF32 {
+  using T = float;
+  using Mask = MaskF32;
+  static constexpr std::size_t kLanes = 16;
+  __m512 r;
+
+  static __mmask16 tail_mask(std::size_t n) {
+    return _cvtu32_mask16(static_cast<unsigned>((1u << n) - 1u));
+  }
+  static VecF32 set(float t) { return {_mm512_set1_ps(t)}; }
+  static VecF32 load(const float* p) { return {_mm512_loadu_ps(p)}; }
+  // Masked-off lanes are neither read nor faulted on.
+  static VecF32 load_n(const float* p, std::size_t n) { return {_mm512_maskz_loadu_ps(tail_mask(n), p)}; }
+  void store(float* p) const { _mm512_storeu_ps(p, r); }
+  void store_n(float* p, std::size_t n) const { _mm512_mask_storeu_ps(p, tail_mask(n), r); }
+};
+
+struct VecF64 {
+  using T = double;
+  using Mask = MaskF64;
+  static constexpr std::size_t kLanes = 8;
+  __m512d r;
+
+  static __mmask8 tail_mask(std::size_t n) {
+    return _cvtu32_mask8(static_cast<unsigned>((1u << n) - 1u));
+  }
+  static VecF64 set(double t) { return {_mm512_set1_pd(t)}; }
+  static VecF64 load(const double* p) { return {_mm512_loadu_pd(p)}; }
+  static VecF64 load_n(const double* p, std::size_t n) { return {_mm512_maskz_loadu_pd(tail_mask(n), p)}; }
+  void store(double* p) const { _mm512_storeu_pd(p, r); }
+  void store_n(double* p, std::size_t n) const { _mm512_mask_storeu_pd(p, tail_mask(n), r); }
+};
+
+inline VecF32 operator+(VecF32 a, VecF32 b) { return {_mm512_add_ps(a.r, b.r)}; }
+inline VecF32 operator-(VecF32 a, VecF32 b) { return {_mm512_sub_ps(a.r, b.r)}; }
+inline VecF32 operator*(VecF32 a, VecF32 b) { return {_mm512_mul_ps(a.r, b.r)}; }
+inline VecF32 operator/(VecF32 a, VecF32 b) { return {_mm512_div_ps(a.r, b.r)}; }
+inline VecF32 operator-(VecF32 a) { return {_mm512_xor_ps(a.r, _mm512_set1_ps(-0.0f))}; }
+inline VecF32 fma(VecF32 a, VecF32 b, VecF32 c) { return {_mm512_fmadd_ps(a.r, b.r, c.r)}; }
+inline VecF32 fnma(VecF32 a, VecF32 b, VecF32 c) { return {_mm512_fnmadd_ps(a.r, b.r, c.r)}; }
+inline VecF32 min(VecF32 a, VecF32 b) { return {_mm512_min_ps(a.r, b.r)}; }
+inline VecF32 max(VecF32 a, VecF32 b) { return {_mm512_max_ps(a.r, b.r)}; }
+inline MaskF32 operator<(VecF32 a, VecF32 b) { return {_mm512_cmp_ps_mask(a.r, b.r, _CMP_LT_OQ)}; }
+inline MaskF32 operator<=(VecF32 a, VecF32 b) { return {_mm512_cmp_ps_mask(a.r, b.r, _CMP_LE_OQ)}; }
+inline MaskF32 operator>(VecF32 a, VecF32 b) { return {_mm512_cmp_ps_mask(a.r, b.r, _CMP_GT_OQ)}; }
+inline MaskF32 operator>=(VecF32 a, VecF32 b) { return {_mm512_cmp_ps_mask(a.r, b.r, _CMP_GE_OQ)}; }
+inline MaskF32 operator==(VecF32 a, VecF32 b) { return {_mm512_cmp_ps_mask(a.r, b.r, _CMP_EQ_OQ)}; }
+inline MaskF32 is_nan(VecF32 a) { return {_mm512_cmp_ps_mask(a.r, a.r, _CMP_UNORD_Q)}; }
+inline VecF32 select(MaskF32 m, VecF32 a, VecF32 b) { return {_mm512_mask_blend_ps(m.r, b.r, a.r)}; }
+inline VecF32 bit_and(VecF32 a, VecF32 b) { return {_mm512_and_ps(a.r, b.r)}; }
+inline VecF32 bit_or(VecF32 a, VecF32 b) { return {_mm512_or_ps(a.r, b.r)}; }
+inline VecF32 bit_xor(VecF32 a, VecF32 b) { return {_mm512_xor_ps(a.r, b.r)}; }
+inline VecF32 abs(VecF32 a) { return {_mm512_andnot_ps(_mm512_set1_ps(-0.0f), a.r)}; }
+inline VecF32 sign_bit(VecF32 a) { return {_mm512_and_ps(a.r, _mm512_set1_ps(-0.0f))}; }
+inline VecF32 round_even(VecF32 a) {
+  return {_mm512_roundscale_ps(a.r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
+}
+// vscalef computes p * 2^floor(n) with a single rounding, as the two-step product of the
+// other ISAs does, so the results agree bit for bit.
+inline VecF32 ldexp(VecF32 p, VecF32 n) { return {_mm512_scalef_ps(p.r, n.r)}; }
+
+inline VecF64 operator+(VecF64 a, VecF64 b) { return {_mm512_add_pd(a.r, b.r)}; }
+inline VecF64 operator-(VecF64 a, VecF64 b) { return {_mm512_sub_pd(a.r, b.r)}; }
+inline VecF64 operator*(VecF64 a, VecF64 b) { return {_mm512_mul_pd(a.r, b.r)}; }
+inline VecF64 operator/(VecF64 a, VecF64 b) { return {_mm512_div_pd(a.r, b.r)}; }
+inline VecF64 operator-(VecF64 a) { return {_mm512_xor_pd(a.r, _mm512_set1_pd(-0.0))}; }
+inline VecF64 fma(VecF64 a, VecF64 b, VecF64 c) { return {_mm512_fmadd_pd(a.r, b.r, c.r)}; }
+inline VecF64 fnma(VecF64 a, VecF64 b, VecF64 c) { return {_mm512_fnmadd_pd(a.r, b.r, c.r)}; }
+inline VecF64 min(VecF64 a, VecF64 b) { return {_mm512_min_pd(a.r, b.r)}; }
+inline VecF64 max(VecF64 a, VecF64 b) { return {_mm512_max_pd(a.r, b.r)}; }
+inline MaskF64 operator<(VecF64 a, VecF64 b) { return {_mm512_cmp_pd_mask(a.r, b.r, _CMP_LT_OQ)}; }
+inline MaskF64 operator<=(VecF64 a, VecF64 b) { return {_mm512_cmp_pd_mask(a.r, b.r, _CMP_LE_OQ)}; }
+inline MaskF64 operator>(VecF64 a, VecF64 b) { return {_mm512_cmp_pd_mask(a.r, b.r, _CMP_GT_OQ)}; }
+inline MaskF64 operator>=(VecF64 a, VecF64 b) { return {_mm512_cmp_pd_mask(a.r, b.r, _CMP_GE_OQ)}; }
+inline MaskF64 operator==(VecF64 a, VecF64 b) { return {_mm512_cmp_pd_mask(a.r, b.r, _CMP_EQ_OQ)}; }
+inline MaskF64 is_nan(VecF64 a) { return {_mm512_cmp_pd_mask(a.r, a.r, _CMP_UNORD_Q)}; }
+inline VecF64 select(MaskF64 m, VecF64 a, VecF64 b) { return {_mm512_mask_blend_pd(m.r, b.r, a.r)}; }
+inline VecF64 bit_and(VecF64 a, VecF64 b) { return {_mm512_and_pd(a.r, b.r)}; }
+inline VecF64 bit_or(VecF64 a, VecF64 b) { return {_mm512_or_pd(a.r, b.r)}; }
+inline VecF64 bit_xor(VecF64 a, VecF64 b) { return {_mm512_xor_pd(a.r, b.r)}; }
+inline VecF64 abs(VecF64 a) { return {_mm512_andnot_pd(_mm512_set1_pd(-0.0), a.r)}; }
+inline VecF64 sign_bit(VecF64 a) { return {_mm512_and_pd(a.r, _mm512_set1_pd(-0.0))}; }
+inline VecF64 round_even(VecF64 a) {
+  return {_mm512_roundscale_pd(a.r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
+}
+inline VecF64 ldexp(VecF64 p, VecF64 n) { return {_mm512_scalef_pd(p.r, n.r)}; }

@@ -1,0 +1,127 @@
+// Portable one-lane "vector" types: the reference definition of the vector interface that
+// vec_avx2-inl.hpp and vec_avx512-inl.hpp implement with intrinsics.
+//
+// Included by kernels/isa_scalar.cpp inside `namespace fastact::scalar { namespace {`, so
+// everything here has internal linkage. No include guard: this file is a fragment.
+//
+// Interface of a vector type V (VecF32 / VecF64):
+//   V::T, V::kLanes, V::Mask
+//   V::set(t)  V::load(p)  V::load_n(p, n) (lanes >= n read as 0, never touched in memory)
+//   v.store(p)  v.store_n(p, n) (lanes >= n are not written)
+//   + - * /  unary -  fma(a, b, c) = a*b + c (one rounding)  fnma(a, b, c) = c - a*b
+//   min(a, b) / max(a, b): if either operand is NaN the SECOND one is returned (x86
+//     minps/maxps semantics, reproduced exactly here): kernels put the data operand second so
+//     that NaN propagates, e.g. max(zero, x).
+//   a < b, <=, >, >=, == : ordered comparisons (false if either is NaN) -> Mask
+//   is_nan(a); masks combine with & | and negate with !
+//   select(m, a, b) = m ? a : b, lane by lane
+//   abs(a), sign_bit(a) (= a & -0.0), bit_xor(a, b), bit_or(a, b), bit_and(a, b)
+//   round_even(a): nearest integer, ties to even
+//   ldexp(p, n): p * 2^n rounded once, for integral n with |n| <= 2 * (max exponent - 1)
+//     (AVX-512 uses vscalef; the others multiply by 2^(n/2) then 2^(n - n/2), the first
+//     product exact, so every ISA gives the same bits, including overflow and subnormals).
+
+template <class T>
+struct ScalarMask {
+  bool m;
+  friend ScalarMask operator&(ScalarMask a, ScalarMask b) { return {a.m && b.m}; }
+  friend ScalarMask operator|(ScalarMask a, ScalarMask b) { return {a.m || b.m}; }
+  friend ScalarMask operator!(ScalarMask a) { return {!a.m}; }
+};
+
+// Float <-> same-width unsigned integer views for the sign/bit operations.
+template <class T>
+struct ScalarBits;
+template <>
+struct ScalarBits<float> {
+  using U = std::uint32_t;
+  static constexpr int kMantissaBits = 23;
+  static constexpr int kExponentBias = 127;
+};
+template <>
+struct ScalarBits<double> {
+  using U = std::uint64_t;
+  static constexpr int kMantissaBits = 52;
+  static constexpr int kExponentBias = 1023;
+};
+
+template <class T_>
+struct ScalarVec {
+  using T = T_;
+  using Mask = ScalarMask<T>;
+  using U = typename ScalarBits<T>::U;
+  static constexpr std::size_t kLanes = 1;
+  T r;
+
+  static ScalarVec set(T t) { return {t}; }
+  static ScalarVec load(const T* p) { return {*p}; }
+  static ScalarVec load_n(const T* p, std::size_t n) { return {n ? *p : T(0)}; }
+  void store(T* p) const { *p = r; }
+  void store_n(T* p, std::size_t n) const {
+    if (n) *p = r;
+  }
+
+  static U to_bits(T t) {
+    U u;
+    std::memcpy(&u, &t, sizeof u);
+    return u;
+  }
+  static T from_bits(U u) {
+    T t;
+    std::memcpy(&t, &u, sizeof t);
+    return t;
+  }
+};
+using VecF32 = ScalarVec<float>;
+using VecF64 = ScalarVec<double>;
+
+template <class T> ScalarVec<T> operator+(ScalarVec<T> a, ScalarVec<T> b) { return {a.r + b.r}; }
+template <class T> ScalarVec<T> operator-(ScalarVec<T> a, ScalarVec<T> b) { return {a.r - b.r}; }
+template <class T> ScalarVec<T> operator*(ScalarVec<T> a, ScalarVec<T> b) { return {a.r * b.r}; }
+template <class T> ScalarVec<T> operator/(ScalarVec<T> a, ScalarVec<T> b) { return {a.r / b.r}; }
+template <class T> ScalarVec<T> operator-(ScalarVec<T> a) { return {-a.r}; }
+// std::fma is the exact fused operation (glibc picks a hardware FMA at run time when present).
+template <class T> ScalarVec<T> fma(ScalarVec<T> a, ScalarVec<T> b, ScalarVec<T> c) { return {std::fma(a.r, b.r, c.r)}; }
+template <class T> ScalarVec<T> fnma(ScalarVec<T> a, ScalarVec<T> b, ScalarVec<T> c) { return {std::fma(-a.r, b.r, c.r)}; }
+template <class T> ScalarVec<T> min(ScalarVec<T> a, ScalarVec<T> b) { return {a.r < b.r ? a.r : b.r}; }
+template <class T> ScalarVec<T> max(ScalarVec<T> a, ScalarVec<T> b) { return {a.r > b.r ? a.r : b.r}; }
+
+template <class T> ScalarMask<T> operator<(ScalarVec<T> a, ScalarVec<T> b) { return {a.r < b.r}; }
+template <class T> ScalarMask<T> operator<=(ScalarVec<T> a, ScalarVec<T> b) { return {a.r <= b.r}; }
+template <class T> ScalarMask<T> operator>(ScalarVec<T> a, ScalarVec<T> b) { return {a.r > b.r}; }
+template <class T> ScalarMask<T> operator>=(ScalarVec<T> a, ScalarVec<T> b) { return {a.r >= b.r}; }
+template <class T> ScalarMask<T> operator==(ScalarVec<T> a, ScalarVec<T> b) { return {a.r == b.r}; }
+template <class T> ScalarMask<T> is_nan(ScalarVec<T> a) { return {a.r != a.r}; }
+template <class T> ScalarVec<T> select(ScalarMask<T> m, ScalarVec<T> a, ScalarVec<T> b) { return {m.m ? a.r : b.r}; }
+
+template <class T> ScalarVec<T> bit_and(ScalarVec<T> a, ScalarVec<T> b) {
+  using V = ScalarVec<T>;
+  return {V::from_bits(V::to_bits(a.r) & V::to_bits(b.r))};
+}
+template <class T> ScalarVec<T> bit_or(ScalarVec<T> a, ScalarVec<T> b) {
+  using V = ScalarVec<T>;
+  return {V::from_bits(V::to_bits(a.r) | V::to_bits(b.r))};
+}
+template <class T> ScalarVec<T> bit_xor(ScalarVec<T> a, ScalarVec<T> b) {
+  using V = ScalarVec<T>;
+  return {V::from_bits(V::to_bits(a.r) ^ V::to_bits(b.r))};
+}
+template <class T> ScalarVec<T> abs(ScalarVec<T> a) { return {std::fabs(a.r)}; }
+template <class T> ScalarVec<T> sign_bit(ScalarVec<T> a) { return bit_and(a, ScalarVec<T>{T(-0.0)}); }
+template <class T> ScalarVec<T> round_even(ScalarVec<T> a) { return {std::nearbyint(a.r)}; }
+
+// 2^k for integral k in [1 - bias, bias], built in the exponent field. The integer is read
+// from the low mantissa bits of k + 1.5*2^mantissa_bits (exact for |k| < 2^22), which is
+// defined for every input (a NaN k gives some finite scale; the caller's NaN payload wins).
+template <class T> ScalarVec<T> pow2_integral(ScalarVec<T> k) {
+  using V = ScalarVec<T>;
+  using U = typename V::U;
+  constexpr int kBits = ScalarBits<T>::kMantissaBits;
+  const T magic = T(1.5) * T(U(1) << kBits);
+  const U biased = V::to_bits(k.r + magic) - V::to_bits(magic) + U(ScalarBits<T>::kExponentBias);
+  return {V::from_bits(biased << kBits)};
+}
+template <class T> ScalarVec<T> ldexp(ScalarVec<T> p, ScalarVec<T> n) {
+  const ScalarVec<T> n1 = round_even(n * ScalarVec<T>{T(0.5)});
+  return (p * pow2_integral(n1)) * pow2_integral(n - n1);
+}

@@ -1,0 +1,157 @@
+"""fastact: fast, accurate activation functions and their gradients for NumPy arrays.
+
+Every activation ``NAME`` has a forward and a backward::
+
+    y  = fastact.NAME(x, <params>, *, out=None, threads=None)
+    dx = fastact.NAME_backward(grad_output, x=None, <params>, *, y=None, out=None, threads=None)
+
+``x`` is any array_like of real numbers of any shape and strides. float32 and float64 are
+computed natively, float16 in float32 (returned as float16), integers and bool in float64.
+The result is a new C-contiguous array, or ``out`` (exactly the result's shape and dtype; it
+may be ``x`` itself). Backward takes the forward input ``x``, or, where the derivative is a
+function of the output, ``y=`` instead. ``threads=None`` uses ``get_num_threads()``; results
+are bitwise identical for every thread count.
+
+The kernels are chosen at import for the best instruction set of the CPU (``get_isa()``);
+``FASTACT_ISA=scalar|avx2|avx512`` or ``set_isa(name)`` overrides the choice.
+"""
+
+from __future__ import annotations
+
+from . import _catalog
+from ._catalog import REQUIRED
+from ._core import (
+    ACTIVATIONS as _CORE_NAMES,
+)
+from ._core import (
+    BACKWARD_FROM_Y as _CORE_FROM_Y,
+)
+from ._core import (
+    available_isas,
+    get_isa,
+    get_num_threads,
+    set_isa,
+    set_num_threads,
+)
+from ._core import backward as _backward
+from ._core import build_info as _build_info
+from ._core import forward as _forward
+
+__version__ = _build_info()["version"]
+
+if tuple(a.name for a in _catalog.CATALOGUE) != tuple(_CORE_NAMES):  # pragma: no cover
+    raise ImportError("fastact: the compiled core and the Python catalogue disagree; rebuild")
+
+
+def activations() -> list[str]:
+    """The names of all activations, each with ``NAME`` and ``NAME_backward`` functions."""
+    return list(_CORE_NAMES)
+
+
+def info(name: str) -> dict:
+    """What fastact knows about activation ``name``: parameters and their defaults, formula,
+    derivative, whether backward accepts ``y=``, conventions and the measured max error."""
+    try:
+        act = _catalog.BY_NAME[name]
+    except KeyError:
+        raise ValueError(
+            f"fastact.info: unknown activation {name!r}; see fastact.activations()"
+        ) from None
+    return {
+        "name": act.name,
+        "params": {p: (None if d is REQUIRED else d) for p, d in act.params},
+        "required_params": [p for p, d in act.params if d is REQUIRED],
+        "formula": act.formula,
+        "derivative": act.derivative,
+        "backward_from_y": bool(_CORE_FROM_Y[_CORE_NAMES.index(name)]),
+        "max_ulp": {"float32": act.max_ulp[0], "float64": act.max_ulp[1]},
+        "kinks": act.kinks,
+        "special_values": act.special,
+        "notes": act.notes,
+    }
+
+
+def _check_params(act: _catalog.Activation, fn: str, values: dict, from_y: bool) -> list[float]:
+    """Validates parameters before any array is touched; returns them as floats."""
+    params = {}
+    for pname, _default in act.params:
+        value = values[pname]
+        if value is REQUIRED:
+            raise TypeError(f"{fn}: missing required argument {pname!r}")
+        params[pname] = _catalog.param_value(fn, pname, value)
+    for check in (act.check, act.check_from_y if from_y else None):
+        message = check(params) if check else None
+        if message:
+            raise ValueError(f"{fn}: {message}")
+    return list(params.values())
+
+
+# The public functions are generated from the catalogue so that each has its real signature
+# (help(), inspect and error messages for wrong keywords work as for hand-written code) and
+# the per-call path stays one Python frame plus one call into the core.
+_TEMPLATE = '''
+def {name}(x, {sig}*, out=None, threads=None):
+    {check}return _forward({index}, x, out, threads{args})
+
+def {name}_backward(grad_output, x=None, {sig}*, y=None, out=None, threads=None):
+    {check_b}return _backward({index}, grad_output, x, y, out, threads{args})
+'''
+
+
+def _define(index: int, act: _catalog.Activation, namespace: dict) -> None:
+    names = [p for p, _ in act.params]
+    sig = "".join(f"{p}=_D_{act.name}_{p}, " for p in names)
+    for p, d in act.params:
+        namespace[f"_D_{act.name}_{p}"] = d
+    args = ""
+    check = check_b = ""
+    if names:
+        packed = "{" + ", ".join(f"{p!r}: {p}" for p in names) + "}"
+        args = ", *_P"
+        check = (
+            f"_P = _check_params(_A_{act.name}, 'fastact.{act.name}', {packed}, False)\n    "
+        )
+        check_b = (
+            f"_P = _check_params(_A_{act.name}, 'fastact.{act.name}_backward', {packed}, "
+            "y is not None)\n    "
+        )
+    namespace[f"_A_{act.name}"] = act
+    source = _TEMPLATE.format(
+        name=act.name, sig=sig, check=check, check_b=check_b, index=index, args=args
+    )
+    exec(compile(source, f"<fastact.{act.name}>", "exec"), namespace)
+    fwd, bwd = namespace[act.name], namespace[f"{act.name}_backward"]
+    params_doc = ", ".join(
+        f"{p}" if d is REQUIRED else f"{p}={d}" for p, d in act.params
+    ) or "no parameters"
+    fwd.__doc__ = f"""{act.name}: {act.formula}.
+
+Parameters: {params_doc}. Max error: {act.max_ulp[0]} ulp (float32), {act.max_ulp[1]} ulp
+(float64). {act.special}
+See fastact.info({act.name!r}) for the full description."""
+    bwd.__doc__ = f"""Gradient of {act.name}: grad_output * ({act.derivative}).
+
+Pass the forward input x, or y= (the forward output) where the derivative is a function of
+y. {act.kinks}"""
+    for f in (fwd, bwd):
+        f.__module__ = __name__
+
+
+_namespace = {"_forward": _forward, "_backward": _backward, "_check_params": _check_params}
+for _index, _act in enumerate(_catalog.CATALOGUE):
+    _define(_index, _act, _namespace)
+    globals()[_act.name] = _namespace[_act.name]
+    globals()[_act.name + "_backward"] = _namespace[_act.name + "_backward"]
+del _index, _act
+
+__all__ = [
+    "activations",
+    "available_isas",
+    "get_isa",
+    "get_num_threads",
+    "info",
+    "set_isa",
+    "set_num_threads",
+    *_CORE_NAMES,
+    *(f"{n}_backward" for n in _CORE_NAMES),
+]

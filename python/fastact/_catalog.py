@@ -1,0 +1,177 @@
+"""The catalogue of activations: parameters, formulas, derivative conventions and accuracy.
+
+This is the one place where the Python side describes an activation. ``fastact/__init__.py``
+generates the public ``NAME`` / ``NAME_backward`` functions from it and ``fastact.info``
+reports it. The compiled core has the same list (``cpp/common/activations.def``); a test
+checks that the two agree.
+
+Accuracy figures are maxima measured with ``python -m fastact accuracy`` (float32: every
+input with ``--exhaustive``; float64: the strided sweep against a long-double reference), in
+ulps of the correctly rounded result. "exact" functions are correctly rounded (<= 0.5 ulp).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+REQUIRED = object()  # marks a parameter without a default (PyTorch's threshold has none)
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    formula: str
+    derivative: str
+    params: tuple[tuple[str, object], ...] = ()
+    # Bound asserted by the test suite and stated to users, in ulps (float32, float64).
+    max_ulp: tuple[float, float] = (0.5, 0.5)
+    kinks: str = ""
+    special: str = ""
+    # Parameter checks: return an error message or None. `check` guards every call,
+    # `check_from_y` additionally guards backward(y=...).
+    check: Callable[[dict], str | None] | None = None
+    check_from_y: Callable[[dict], str | None] | None = None
+    notes: str = ""
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _min_le_max(p: dict) -> str | None:
+    if p["min_val"] > p["max_val"]:
+        return f"min_val ({p['min_val']}) must not be greater than max_val ({p['max_val']})"
+    return None
+
+
+def _nonneg(param: str, why: str) -> Callable[[dict], str | None]:
+    def check(p: dict) -> str | None:
+        if not p[param] >= 0:  # also rejects NaN
+            return f"{param} must be >= 0{why}, got {p[param]}"
+        return None
+
+    return check
+
+
+_EXACT = (0.5, 0.5)
+
+CATALOGUE: tuple[Activation, ...] = (
+    Activation(
+        "identity", "y = x", "1", max_ulp=(0.0, 0.0), special="passes every value through"
+    ),
+    Activation(
+        "relu",
+        "y = max(0, x)",
+        "1 if x > 0 else 0",
+        max_ulp=_EXACT,
+        kinks="derivative 0 at x = 0 (PyTorch)",
+        special="NaN -> NaN; the gradient at NaN passes grad_output through (PyTorch)",
+    ),
+    Activation(
+        "relu6",
+        "y = min(6, max(0, x))",
+        "1 if 0 < x < 6 else 0",
+        max_ulp=_EXACT,
+        kinks="derivative 0 at x = 0 and x = 6 (PyTorch)",
+        special="NaN -> NaN; the gradient at NaN passes through (PyTorch)",
+    ),
+    Activation(
+        "leaky_relu",
+        "y = x if x > 0 else negative_slope * x",
+        "1 if x > 0 else negative_slope",
+        params=(("negative_slope", 0.01),),
+        max_ulp=_EXACT,
+        kinks="derivative negative_slope at x = 0 (PyTorch)",
+        check_from_y=_nonneg("negative_slope", " to differentiate from y"),
+    ),
+    Activation(
+        "hardtanh",
+        "y = min(max_val, max(min_val, x))",
+        "1 if min_val < x < max_val else 0",
+        params=(("min_val", -1.0), ("max_val", 1.0)),
+        max_ulp=_EXACT,
+        kinks="derivative 0 at both kinks (PyTorch)",
+        check=_min_le_max,
+    ),
+    Activation(
+        "hardsigmoid",
+        "y = relu6(x + 3) / 6",
+        "1/6 if -3 < x < 3 else 0",
+        max_ulp=_EXACT,
+        kinks="derivative 0 at x = -3 and x = 3 (PyTorch)",
+        special="NaN -> NaN with gradient 0 (PyTorch)",
+    ),
+    Activation(
+        "pwl_sigmoid",
+        "y = (max(0, x + 1) - max(0, x - 1)) / 2 = clamp((x + 1) / 2, 0, 1)",
+        "1/2 if -1 < x < 1 else 0",
+        max_ulp=_EXACT,
+        kinks="derivative 0 at x = -1 and x = 1 (the hardtanh convention)",
+        special="NaN -> NaN with gradient 0",
+        notes="the lecture notes' sigmoid made of two ReLUs",
+    ),
+    Activation(
+        "threshold",
+        "y = x if x > threshold else value",
+        "1 if x > threshold else 0",
+        params=(("threshold", REQUIRED), ("value", REQUIRED)),
+        max_ulp=_EXACT,
+        kinks="derivative 0 at x = threshold (PyTorch)",
+        special="NaN -> NaN; the gradient at NaN passes through (PyTorch)",
+    ),
+    Activation(
+        "hardshrink",
+        "y = 0 if -lambd <= x <= lambd else x",
+        "0 if -lambd <= x <= lambd else 1",
+        params=(("lambd", 0.5),),
+        max_ulp=_EXACT,
+        kinks="derivative 0 at x = +-lambd (PyTorch)",
+        check_from_y=_nonneg("lambd", " to differentiate from y"),
+    ),
+    Activation(
+        "softshrink",
+        "y = x - lambd if x > lambd, x + lambd if x < -lambd, else 0",
+        "0 if -lambd <= x <= lambd else 1",
+        params=(("lambd", 0.5),),
+        max_ulp=_EXACT,
+        kinks="derivative 0 at x = +-lambd (PyTorch)",
+        check=_nonneg("lambd", ""),
+    ),
+    Activation(
+        "sigmoid",
+        "y = 1 / (1 + exp(-x))",
+        "y * (1 - y)",
+        max_ulp=(2.0, 2.0),
+        special="sigmoid(-inf) = 0, sigmoid(inf) = 1, NaN -> NaN",
+    ),
+    Activation(
+        "tanh",
+        "y = tanh(x)",
+        "1 - y**2",
+        max_ulp=(2.0, 2.0),
+        special="tanh(+-inf) = +-1, tanh(-0) = -0, NaN -> NaN",
+    ),
+    Activation(
+        "softsign",
+        "y = x / (1 + |x|)",
+        "1 / (1 + |x|)**2 = (1 - |y|)**2",
+        max_ulp=(1.0, 1.0),
+        special="softsign(+-inf) = +-1 with gradient 0 (the limits; PyTorch's literal formula "
+        "gives NaN there), NaN -> NaN",
+    ),
+)
+
+BY_NAME = {a.name: a for a in CATALOGUE}
+
+
+def param_value(fn: str, name: str, value: object) -> float:
+    """Converts a parameter to float, naming the function and parameter on failure."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{fn}: {name} must be a real number, got {type(value).__name__}")
+    result = float(value)
+    if math.isnan(result):
+        raise ValueError(f"{fn}: {name} must not be NaN")
+    return result
