@@ -9,14 +9,14 @@ C++ code is meant to use.
 
 Method
 ------
-1. Fit (Remez, mpmath, 200-bit working precision).  Each kernel is
+1. Fit (Remez, mpmath, 128-bit working precision).  Each kernel is
    ``p(t) = B(t) + sum_k c_k t^k`` where ``B`` holds the fixed leading terms
    (exp: ``1 + r``; tanh: ``x``; expm1: ``r + r^2/2``) and the ``c_k`` are free.
    The free coefficients minimise the sup norm of the *relative* error
    ``e(t) = p(t)/f(t) - 1`` on the interval.  The Remez exchange solves
    ``p(t_i)/f(t_i) - 1 = (-1)^i E`` on a reference set, then moves the
    reference to the alternating local extrema of ``e`` (found on a
-   2000-point Chebyshev grid, refined by golden-section search) until the
+   600-point Chebyshev grid, refined by golden-section search) until the
    extrema level out (relative spread < 1e-12).
 2. Round.  Coefficients are rounded to the target format one at a time, lowest
    power first (the largest and most sensitive ones).  After each rounding the
@@ -53,9 +53,10 @@ import mpmath
 import numpy as np
 from mpmath import mp, mpf
 
-FIT_PREC = 200  # bits used by the Remez fits
+FIT_PREC = 128  # bits used by the Remez fits
 REF_PREC = 120  # bits used for the reference values
-GRID_N = 2000  # Chebyshev grid size used by Remez to locate extrema
+GRID_N = 600  # Chebyshev grid size used by Remez to locate extrema
+REFINE_STEPS = 40  # golden-section steps per extremum
 
 RNG = np.random.default_rng(20240601)  # fixed seed: the output is reproducible
 
@@ -97,8 +98,8 @@ def round_exact(q: Fraction, fmt: Fmt, prec: int | None = None) -> Fraction:
 
 def to_fraction(x: mpf | float) -> Fraction:
     if isinstance(x, mpf):
-        man, exp = x.man_exp
-        return Fraction(man) * pow2(exp)
+        man, exp = x.man_exp  # man_exp drops the sign
+        return (-1 if x < 0 else 1) * Fraction(man) * pow2(exp)
     return Fraction(float(x))
 
 
@@ -389,7 +390,16 @@ def make_kernels() -> list[Kernel]:
 # Remez exchange for the relative error with fixed leading coefficients
 # --------------------------------------------------------------------------
 class RelErr:
-    """e(t) = p(t)/f(t) - 1 for p = fixed + free part, with f cached on the grid."""
+    """Relative error e(t) = p(t)/f(t) - 1 on [a, b], with f cached on a grid.
+
+    Remez needs a Haar system.  Writing p = B + t^m Q(t) (m = lowest free
+    power), e(t) = (t^m / f(t)) (Q(t) - g(t)) with g = (f - B)/t^m: a weighted
+    polynomial approximation of g by Q with weight W = t^m/f.  W vanishes at
+    t = 0 and, for odd m on an interval around 0, changes sign there, which
+    would break the usual alternation of e.  So the exchange works on
+    ``s(t) e(t)`` with ``s(t) = sign(t)^m`` = sign(Q - g) * |e|: the error
+    that must equioscillate.  |s e| = |e|, so the sup norm is unchanged.
+    """
 
     def __init__(self, f, a: mpf, b: mpf):
         self.f = f
@@ -410,22 +420,24 @@ class RelErr:
             acc = acc * t + coefs.get(k, 0)
         return acc
 
-    def err(self, coefs, t, ft=None) -> mpf:
+    def err(self, coefs, t, m: int = 0, ft=None) -> mpf:
+        """s(t) e(t) (see the class doc); e(0) = 0 for all kernels here."""
         if t == 0:
             return mpf(0)
-        return self.poly(coefs, t) / (self.f(t) if ft is None else ft) - 1
+        e = self.poly(coefs, t) / (self.f(t) if ft is None else ft) - 1
+        return -e if (m % 2 and t < 0) else e
 
-    def extrema(self, coefs) -> list[tuple[mpf, mpf]]:
-        """Alternating local extrema (t, e(t)) of e on [a, b], refined."""
+    def extrema(self, coefs, m: int = 0) -> list[tuple[mpf, mpf]]:
+        """Alternating local extrema (t, s(t) e(t)) on [a, b], refined."""
         g = self.grid
-        e = [self.err(coefs, t, ft) for t, ft in zip(g, self.fgrid, strict=True)]
+        e = [self.err(coefs, t, m, ft) for t, ft in zip(g, self.fgrid, strict=True)]
         n = len(g)
         raw = []
         for i in range(n):
             left = abs(e[i - 1]) if i > 0 else mpf(-1)
             right = abs(e[i + 1]) if i < n - 1 else mpf(-1)
             if abs(e[i]) >= left and abs(e[i]) >= right and e[i] != 0:
-                raw.append(self._refine(coefs, g[max(i - 1, 0)], g[min(i + 1, n - 1)],
+                raw.append(self._refine(coefs, m, g[max(i - 1, 0)], g[min(i + 1, n - 1)],
                                         g[i], e[i]))
         # keep alternation: of consecutive same-sign extrema keep the larger
         alt: list[tuple[mpf, mpf]] = []
@@ -437,21 +449,21 @@ class RelErr:
                 alt.append((t, v))
         return alt
 
-    def _refine(self, coefs, lo, hi, t0, e0):
+    def _refine(self, coefs, m, lo, hi, t0, e0):
         """Golden-section search for max |e| on [lo, hi]; returns the best point."""
         best_t, best_e = t0, e0
         gr = (mp.sqrt(5) - 1) / 2
         x1, x2 = hi - gr * (hi - lo), lo + gr * (hi - lo)
-        f1, f2 = self.err(coefs, x1), self.err(coefs, x2)
-        for _ in range(40):
+        f1, f2 = self.err(coefs, x1, m), self.err(coefs, x2, m)
+        for _ in range(REFINE_STEPS):
             if abs(f1) > abs(f2):
                 hi, x2, f2 = x2, x1, f1
                 x1 = hi - gr * (hi - lo)
-                f1 = self.err(coefs, x1)
+                f1 = self.err(coefs, x1, m)
             else:
                 lo, x1, f1 = x1, x2, f2
                 x2 = lo + gr * (hi - lo)
-                f2 = self.err(coefs, x2)
+                f2 = self.err(coefs, x2, m)
         for t, v in ((x1, f1), (x2, f2)):
             if abs(v) > abs(best_e) and (v > 0) == (e0 > 0):
                 best_t, best_e = t, v
@@ -465,44 +477,70 @@ class RelErr:
     def remez(self, fixed: dict[int, mpf], free: list[int]) -> tuple[dict[int, mpf], mpf]:
         """Minimax relative error over the free coefficients (fixed ones held)."""
         m = len(free) + 1  # reference size
+        low = min(free)
         g = self.grid
         # initial reference: grid points nearest to the Chebyshev extrema
         idx = sorted({round((len(g) - 1) * (1 - math.cos(math.pi * (i + 0.5) / m)) / 2)
                       for i in range(m)})
         ref = [g[i] for i in idx]
-        coefs = dict(fixed)
-        for _ in range(60):
-            fr = [self.f(t) for t in ref]
+        for _ in range(50):
             mat = mpmath.matrix(m, m)
             rhs = mpmath.matrix(m, 1)
-            for i, (t, ft) in enumerate(zip(ref, fr, strict=True)):
+            for i, t in enumerate(ref):
+                ft = self.f(t)
+                s = -1 if (low % 2 and t < 0) else 1
                 for j, k in enumerate(free):
                     mat[i, j] = t**k / ft
-                mat[i, m - 1] = -((-1) ** i)
-                rhs[i] = 1 - self.poly(fixed, t) / ft if fixed else 1
+                mat[i, m - 1] = -s * (-1) ** i  # s(t_i) e(t_i) = (-1)^i E
+                rhs[i] = 1 - self.poly(fixed, t) / ft
             sol = mpmath.lu_solve(mat, rhs)
             coefs = dict(fixed)
             coefs.update({k: sol[j] for j, k in enumerate(free)})
             level = abs(sol[m - 1])
-            alt = self.extrema(coefs)
-            while len(alt) > m:  # drop the smaller end extremum
-                alt.pop(0 if abs(alt[0][1]) < abs(alt[-1][1]) else -1)
+            alt = self.extrema(coefs, low)
+            if len(alt) < m:  # poor reference (e.g. the first one): single-point exchange
+                alt = self._single_exchange(ref, coefs, low, alt)
+            while len(alt) > m:
+                # Too many alternating extrema: drop the smallest one together with
+                # its smaller neighbour (keeps alternation), or a single end point.
+                mags = [abs(v) for _, v in alt]
+                i = mags.index(min(mags))
+                if i in (0, len(alt) - 1):
+                    del alt[i]
+                elif len(alt) - m == 1:
+                    del alt[0 if mags[0] < mags[-1] else -1]
+                else:
+                    j = i - 1 if mags[i - 1] < mags[i + 1] else i + 1
+                    del alt[max(i, j)], alt[min(i, j)]
             emax = max(abs(v) for _, v in alt)
-            if len(alt) < m:
-                raise RuntimeError("Remez: lost alternation")
             ref = [t for t, _ in alt]
-            if emax - level <= emax * mpf(2) ** -40:
-                break
-        return coefs, emax
+            if emax - level <= emax * mpf(2) ** -30:  # levelled out
+                return coefs, emax
+        raise RuntimeError("Remez did not converge")
+
+    def _single_exchange(self, ref, coefs, low, alt):
+        """Remez's first algorithm: swap the global maximum into the reference,
+        keeping the signs alternating.  Always possible, slower to converge."""
+        y, ey = max(alt, key=lambda p: abs(p[1]))
+        pts = [(t, self.err(coefs, t, low)) for t in ref]
+        pos = sum(1 for t, _ in pts if t < y)
+        same = [(ey > 0) == (v > 0) for _, v in pts]
+        if pos == 0:
+            pts = [(y, ey), *pts[1:]] if same[0] else [(y, ey), *pts[:-1]]
+        elif pos == len(pts):
+            pts = [*pts[:-1], (y, ey)] if same[-1] else [*pts[1:], (y, ey)]
+        else:
+            pts[pos - 1 if same[pos - 1] else pos] = (y, ey)
+        return pts
 
 
-def fit(kernel: Kernel, fmt: Fmt, log) -> dict:
-    """Choose the degree, fit, round sequentially, re-check."""
+def fit(kernel: Kernel, fmt: Fmt, log, min_degree: int = 0) -> dict:
+    """Choose the degree (>= min_degree), fit, round sequentially, re-check."""
     a, b = kernel.interval(fmt)
     re = RelErr(kernel.f, a, b)
     fixed0 = {k: mpf(v.numerator) / v.denominator for k, v in kernel.fixed.items()}
     target = mpf(2) ** -kernel.target[fmt.name]
-    for deg in kernel.degrees:
+    for deg in (d for d in kernel.degrees if d >= min_degree):
         free = kernel.free_powers(deg)
         coefs, err_minimax = re.remez(fixed0, free)
         minimax = dict(coefs)
@@ -733,7 +771,9 @@ def main() -> None:
             log(f"\n== {kernel.key} / {fmt.name}  (target approx. error <= "
                 f"2^-{kernel.target[fmt.name]}) ==")
             mp.prec = FIT_PREC
-            res = fit(kernel, fmt, log)
+            # the float64 degree is at least the float32 one: start the search there
+            res = fit(kernel, fmt, log, kernel.results["float32"][0]["degree"]
+                      if fmt is F64 else 0)
             a, b = res["interval"]
             log(f"  degree {res['degree']} on [{mpmath.nstr(a, 17)}, {mpmath.nstr(b, 17)}]")
             log(f"  approximation error (relative): minimax {log2s(res['err_minimax'])}, "

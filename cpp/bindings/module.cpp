@@ -269,6 +269,32 @@ py::array backward(int act, py::handle grad_in, py::handle x_in, py::handle y_in
   return dst.result;
 }
 
+// The active ISA's plain copy kernel through the same driver: the benchmark's yardstick for
+// the machine's (multi-threaded) memory bandwidth. Both arrays must be C-contiguous, aligned
+// and of one dtype (float32 or float64), with the same size.
+void copy(const py::array& src, py::array& dst, py::handle threads) {
+  const std::string fn = "fastact._core.copy";
+  const int need = kNpyCContiguous | kNpyAligned;
+  if ((src.flags() & need) != need || (dst.flags() & (need | kNpyWriteable)) != (need | kNpyWriteable))
+    value_error(fn + ": arrays must be C-contiguous, aligned and the destination writable");
+  if (!src.dtype().is(dst.dtype()) || src.size() != dst.size())
+    value_error(fn + ": arrays must have the same dtype and size");
+  const int t = resolve_threads(threads, fn);
+  const auto n = static_cast<std::size_t>(src.size());
+  const KernelTable* table = active_table();
+  const Params p{};
+  const void* s = src.data();
+  void* d = dst.mutable_data();
+  const char kind = src.dtype().kind();
+  const auto size = src.dtype().itemsize();
+  if (kind != 'f' || (size != 4 && size != 8)) type_error(fn + ": float32 or float64 arrays only");
+  py::gil_scoped_release nogil;
+  if (size == 4)
+    run_forward(table->copy_f32, static_cast<const float*>(s), static_cast<float*>(d), n, p, t);
+  else
+    run_forward(table->copy_f64, static_cast<const double*>(s), static_cast<double*>(d), n, p, t);
+}
+
 // ---- ISA selection ------------------------------------------------------------------------
 
 bool parse_isa(const std::string& name, Isa* isa) {
@@ -345,6 +371,7 @@ py::dict build_info() {
 #endif
   d["chunk_elements"] = kChunkElements;
   d["parallel_min_elements"] = kParallelMinElements;
+  d["stream_min_bytes"] = kStreamMinBytes;
   return d;
 }
 
@@ -370,6 +397,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("y"), py::arg("out"), py::arg("threads"), py::arg("p0") = 0.0,
         py::arg("p1") = 0.0, py::arg("p2") = 0.0, py::arg("p3") = 0.0);
 
+  m.def("copy", &copy, py::arg("src"), py::arg("dst"), py::arg("threads") = py::none());
   m.def("get_isa", [] { return std::string(isa_name(active_isa())); });
   m.def("set_isa", &set_isa, py::arg("name"));
   m.def("available_isas", [] {

@@ -29,5 +29,6 @@ void run_backward(BackwardFn<T> fn, const T* dy, const T* xy, T* dx, std::size_t
 // Elements per chunk and the size below which one thread runs (see dispatch.cpp).
 extern const std::size_t kChunkElements;
 extern const std::size_t kParallelMinElements;
+extern const std::size_t kStreamMinBytes;
 
 }  // namespace fastact

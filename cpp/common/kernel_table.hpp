@@ -13,13 +13,19 @@ struct Params {
   double v[kMax];
 };
 
+// How results are written: through the cache, or with non-temporal (streaming) stores that
+// skip the read-for-ownership of the destination, for arrays larger than the last-level
+// cache. The values written are the same either way.
+enum class Store : bool { cached = false, streaming = true };
+
 // y[i] = f(x[i]) for i < n. x == y (in place) is allowed; any other overlap is not.
 template <class T>
-using ForwardFn = void (*)(const T* x, T* y, std::size_t n, const Params& p);
+using ForwardFn = void (*)(const T* x, T* y, std::size_t n, const Params& p, Store store);
 // dx[i] = dy[i] * f'(x[i]) (from the input) or dy[i] * g(y[i]) (from the output, where the
 // derivative is a function of y). dx may alias dy or xy exactly.
 template <class T>
-using BackwardFn = void (*)(const T* dy, const T* xy, T* dx, std::size_t n, const Params& p);
+using BackwardFn = void (*)(const T* dy, const T* xy, T* dx, std::size_t n, const Params& p,
+                            Store store);
 
 template <class T>
 struct KernelSet {

@@ -180,13 +180,13 @@ struct Sigmoid {
   explicit Sigmoid(const Params&) {}
   V forward(V x) const {
     const V one = V::set(1);
-    const V e = exp(-abs(x));
+    const V e = exp_nonpositive(negative_abs(x));
     const TwoSum<V> d = fast_two_sum(one, e);
     const V numerator = select(x >= V::set(0), one, e);
-    return divide_double_word(numerator, V::set(0), d.s, d.err);
+    return divide_by_double_word(numerator, d.s, d.err);
   }
   V backward_from_x(V x, V dy) const {
-    const V e = exp(-abs(x));
+    const V e = exp_nonpositive(negative_abs(x));
     const V r = V::set(1) / (V::set(1) + e);
     return dy * (e * r * r);
   }
@@ -208,7 +208,7 @@ struct Tanh {
   V forward(V x) const {
     const V one = V::set(1);
     const V a = abs(x);
-    const V e = exp(V::set(-2) * a);
+    const V e = exp_nonpositive(V::set(-2) * a);
     const TwoSum<V> num = fast_two_sum(one, -e);
     const TwoSum<V> den = fast_two_sum(one, e);
     const V large = divide_double_word(num.s, num.err, den.s, den.err);
@@ -216,7 +216,7 @@ struct Tanh {
     return bit_xor(y, sign_bit(x));
   }
   V backward_from_x(V x, V dy) const {
-    const V e = exp(V::set(-2) * abs(x));
+    const V e = exp_nonpositive(V::set(-2) * abs(x));
     const V r = V::set(1) / (V::set(1) + e);
     return dy * (V::set(4) * e * r * r);
   }
@@ -235,7 +235,7 @@ struct Softsign {
     const V one = V::set(1);
     const V a = abs(x);
     const TwoSum<V> d = fast_two_sum(max(one, a), min(one, a));
-    const V y = divide_double_word(x, V::set(0), d.s, d.err);
+    const V y = divide_by_double_word(x, d.s, d.err);
     const V inf = V::set(std::numeric_limits<typename V::T>::infinity());
     return select(a == inf, bit_or(one, sign_bit(x)), y);
   }

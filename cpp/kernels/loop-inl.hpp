@@ -1,64 +1,85 @@
-// The element loops shared by every activation: a body unrolled over two full vectors, one
-// more full vector if it fits, then at most one masked partial vector. There is no scalar
-// epilogue and no access past n, so an element's result depends only on its value and the
-// ISA: never on the array length, its offset, the chunking or the thread count.
+// The element loops shared by every activation: an optional masked head that aligns the
+// destination (streaming stores only), a body unrolled over two full vectors, one more full
+// vector if it fits, then at most one masked partial vector. There is no scalar epilogue and
+// no access past n, so an element's result depends only on its value and the ISA: never on
+// the array length, its offset, the chunking, the store mode or the thread count.
 // Fragment: included by isa_*.cpp inside the ISA's anonymous namespace.
 
-template <class V, class Op>
-void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params& p) {
+// Runs body(i, lanes) over [0, n) in vector steps and hands each result vector to the store
+// policy. `compute(i, m)` returns the result vector for elements [i, i + m) (m <= kLanes),
+// `dest` is the output array.
+template <class V, class Compute>
+void element_loop(typename V::T* dest, std::size_t n, Store store, const Compute& compute) {
   constexpr std::size_t L = V::kLanes;
-  const Op op(p);
   std::size_t i = 0;
+  if (store == Store::streaming) {
+    // Streaming stores need destinations aligned to the vector size: peel a masked head.
+    const auto misalign = reinterpret_cast<std::uintptr_t>(dest) % sizeof(V);
+    if (misalign % sizeof(typename V::T) == 0 && misalign != 0) {
+      const std::size_t to_boundary = (sizeof(V) - misalign) / sizeof(typename V::T);
+      const std::size_t head = n < to_boundary ? n : to_boundary;
+      compute(i, head).store_n(dest, head);
+      i = head;
+    }
+    if (reinterpret_cast<std::uintptr_t>(dest + i) % sizeof(V) == 0) {
+      for (; i + 2 * L <= n; i += 2 * L) {
+        const V a = compute(i, L);
+        const V b = compute(i + L, L);
+        a.store_stream(dest + i);
+        b.store_stream(dest + i + L);
+      }
+      V::stream_fence();
+    }
+  }
   for (; i + 2 * L <= n; i += 2 * L) {
-    const V a = V::load(x + i);
-    const V b = V::load(x + i + L);
-    op.forward(a).store(y + i);
-    op.forward(b).store(y + i + L);
+    const V a = compute(i, L);
+    const V b = compute(i + L, L);
+    a.store(dest + i);
+    b.store(dest + i + L);
   }
   if (i + L <= n) {
-    op.forward(V::load(x + i)).store(y + i);
+    compute(i, L).store(dest + i);
     i += L;
   }
-  if (i < n) op.forward(V::load_n(x + i, n - i)).store_n(y + i, n - i);
+  if (i < n) compute(i, n - i).store_n(dest + i, n - i);
+}
+
+// Loads lanes [i, i + m) of p: a full vector when m == kLanes, else a masked one.
+template <class V>
+V load_lanes(const typename V::T* p, std::size_t m) {
+  return m == V::kLanes ? V::load(p) : V::load_n(p, m);
+}
+
+template <class V, class Op>
+void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params& p,
+                  Store store) {
+  const Op op(p);
+  element_loop<V>(y, n, store, [&](std::size_t i, std::size_t m) {
+    return op.forward(load_lanes<V>(x + i, m));
+  });
 }
 
 // dx = dy * f'(.) where `xy` is the forward input (FromY = false) or output (FromY = true).
 template <class V, class Op, bool FromY>
 void backward_loop(const typename V::T* dy, const typename V::T* xy, typename V::T* dx,
-                   std::size_t n, const Params& p) {
-  constexpr std::size_t L = V::kLanes;
+                   std::size_t n, const Params& p, Store store) {
   const Op op(p);
-  const auto grad = [&op](V g, V v) {
+  element_loop<V>(dx, n, store, [&](std::size_t i, std::size_t m) {
+    const V g = load_lanes<V>(dy + i, m);
+    const V v = load_lanes<V>(xy + i, m);
     if constexpr (FromY) {
       return op.backward_from_y(v, g);
     } else {
       return op.backward_from_x(v, g);
     }
-  };
-  std::size_t i = 0;
-  for (; i + 2 * L <= n; i += 2 * L) {
-    const V g0 = V::load(dy + i), v0 = V::load(xy + i);
-    const V g1 = V::load(dy + i + L), v1 = V::load(xy + i + L);
-    grad(g0, v0).store(dx + i);
-    grad(g1, v1).store(dx + i + L);
-  }
-  if (i + L <= n) {
-    grad(V::load(dy + i), V::load(xy + i)).store(dx + i);
-    i += L;
-  }
-  if (i < n) {
-    const std::size_t m = n - i;
-    grad(V::load_n(dy + i, m), V::load_n(xy + i, m)).store_n(dx + i, m);
-  }
+  });
 }
 
-// The identity through the same loads and stores: the bandwidth yardstick.
+// The identity through the same loop: the bandwidth yardstick.
 template <class V>
-void copy_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params&) {
-  constexpr std::size_t L = V::kLanes;
-  std::size_t i = 0;
-  for (; i + L <= n; i += L) V::load(x + i).store(y + i);
-  if (i < n) V::load_n(x + i, n - i).store_n(y + i, n - i);
+void copy_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params&,
+               Store store) {
+  element_loop<V>(y, n, store, [&](std::size_t i, std::size_t m) { return load_lanes<V>(x + i, m); });
 }
 
 template <class V, template <class> class Op>

@@ -41,6 +41,14 @@ V divide_double_word(V nh, V nl, V dh, V dl) {
   r = fnma(q0, dl, r + nl);
   return fma(r, rcp, q0);
 }
+// The same for a numerator that is a single number.
+template <class V>
+V divide_by_double_word(V n, V dh, V dl) {
+  const V rcp = V::set(1) / dh;
+  const V q0 = n * rcp;
+  const V r = fnma(q0, dl, fnma(q0, dh, n));
+  return fma(r, rcp, q0);
+}
 
 // ---------------------------------------------------------------------------------------
 // exp(z)
@@ -74,32 +82,50 @@ struct ExpConstants<double> {
   static constexpr double kMaxArg = 710.0;
 };
 
-// exp(r) for |r| <= ln2/2 (plus rounding slack).
+// exp(r) for |r| <= ln2/2 (plus rounding slack), Horner's rule down to a final
+// fma(r, q, 1): that last step rounds once and q's own error is scaled by |r| < 0.35.
 inline VecF32 exp_reduced(VecF32 r) {
-  // Taylor coefficients 1/k!, k = 2..7 (truncation error < 2^-27 on the interval).
-  const VecF32 q = horner(r, 0x1p-1f, 0x1.555556p-3f, 0x1.555556p-5f, 0x1.111112p-7f,
+  // Taylor coefficients 1/k!, k = 1..7 (truncation error < 2^-27 on the interval).
+  const VecF32 q = horner(r, 1.0f, 0x1p-1f, 0x1.555556p-3f, 0x1.555556p-5f, 0x1.111112p-7f,
                           0x1.6c16c2p-10f, 0x1.a01a02p-13f);
-  // 1 + r + r^2*q, the small terms summed first.
-  return fma(r * r, q, r) + VecF32::set(1.0f);
+  return fma(q, r, VecF32::set(1.0f));
 }
 inline VecF64 exp_reduced(VecF64 r) {
-  const VecF64 q = horner(r, 0x1p-1, 0x1.5555555555555p-3, 0x1.5555555555555p-5,
+  const VecF64 q = horner(r, 1.0, 0x1p-1, 0x1.5555555555555p-3, 0x1.5555555555555p-5,
                           0x1.1111111111111p-7, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13,
                           0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19, 0x1.27e4fb7789f5cp-22,
                           0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29, 0x1.6124613a86d09p-33);
-  return fma(r * r, q, r) + VecF64::set(1.0);
+  return fma(q, r, VecF64::set(1.0));
+}
+
+// exp of a clamped argument (kMinArg <= z <= kMaxArg, or NaN).
+template <class V>
+V exp_clamped(V z) {
+  using C = ExpConstants<typename V::T>;
+  const V magic = V::set(C::kRoundMagic);
+  const V n = fma(z, V::set(C::kLog2e), magic) - magic;  // round(z/ln2), one rounding
+  V r = fnma(n, V::set(C::kLn2Hi), z);                      // exact
+  r = fnma(n, V::set(C::kLn2Lo), r);
+  return ldexp(exp_reduced(r), n);
 }
 
 template <class V>
 V exp(V z) {
   using C = ExpConstants<typename V::T>;
   // Operand order keeps NaN: min/max return their second operand when it is NaN.
-  z = min(V::set(C::kMaxArg), max(V::set(C::kMinArg), z));
-  const V magic = V::set(C::kRoundMagic);
-  const V n = fma(z, V::set(C::kLog2e), magic) - magic;  // round(z/ln2), one rounding
-  V r = fnma(n, V::set(C::kLn2Hi), z);                      // exact
-  r = fnma(n, V::set(C::kLn2Lo), r);
-  return ldexp(exp_reduced(r), n);
+  return exp_clamped(min(V::set(C::kMaxArg), max(V::set(C::kMinArg), z)));
+}
+
+// exp(z) for z <= 0 (or NaN): one clamp fewer.
+template <class V>
+V exp_nonpositive(V z) {
+  return exp_clamped(max(V::set(ExpConstants<typename V::T>::kMinArg), z));
+}
+
+// -|x|, one bit operation.
+template <class V>
+V negative_abs(V x) {
+  return bit_or(x, V::set(typename V::T(-0.0)));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ struct VecF32 {
   static VecF32 load_n(const float* p, std::size_t n) { return {_mm256_maskload_ps(p, tail_mask(n))}; }
   void store(float* p) const { _mm256_storeu_ps(p, r); }
   void store_n(float* p, std::size_t n) const { _mm256_maskstore_ps(p, tail_mask(n), r); }
+  void store_stream(float* p) const { _mm256_stream_ps(p, r); }
+  static void stream_fence() { _mm_sfence(); }
 };
 
 struct VecF64 {
@@ -53,6 +55,8 @@ struct VecF64 {
   static VecF64 load_n(const double* p, std::size_t n) { return {_mm256_maskload_pd(p, tail_mask(n))}; }
   void store(double* p) const { _mm256_storeu_pd(p, r); }
   void store_n(double* p, std::size_t n) const { _mm256_maskstore_pd(p, tail_mask(n), r); }
+  void store_stream(double* p) const { _mm256_stream_pd(p, r); }
+  static void stream_fence() { _mm_sfence(); }
 };
 
 inline VecF32 operator+(VecF32 a, VecF32 b) { return {_mm256_add_ps(a.r, b.r)}; }

@@ -30,6 +30,8 @@ struct VecF32 {
   static VecF32 load_n(const float* p, std::size_t n) { return {_mm512_maskz_loadu_ps(tail_mask(n), p)}; }
   void store(float* p) const { _mm512_storeu_ps(p, r); }
   void store_n(float* p, std::size_t n) const { _mm512_mask_storeu_ps(p, tail_mask(n), r); }
+  void store_stream(float* p) const { _mm512_stream_ps(p, r); }
+  static void stream_fence() { _mm_sfence(); }
 };
 
 struct VecF64 {
@@ -46,6 +48,8 @@ struct VecF64 {
   static VecF64 load_n(const double* p, std::size_t n) { return {_mm512_maskz_loadu_pd(tail_mask(n), p)}; }
   void store(double* p) const { _mm512_storeu_pd(p, r); }
   void store_n(double* p, std::size_t n) const { _mm512_mask_storeu_pd(p, tail_mask(n), r); }
+  void store_stream(double* p) const { _mm512_stream_pd(p, r); }
+  static void stream_fence() { _mm_sfence(); }
 };
 
 inline VecF32 operator+(VecF32 a, VecF32 b) { return {_mm512_add_ps(a.r, b.r)}; }

@@ -8,6 +8,7 @@
 //   V::T, V::kLanes, V::Mask
 //   V::set(t)  V::load(p)  V::load_n(p, n) (lanes >= n read as 0, never touched in memory)
 //   v.store(p)  v.store_n(p, n) (lanes >= n are not written)
+//   v.store_stream(p) (p aligned to the vector size; non-temporal)  V::stream_fence()
 //   + - * /  unary -  fma(a, b, c) = a*b + c (one rounding)  fnma(a, b, c) = c - a*b
 //   min(a, b) / max(a, b): if either operand is NaN the SECOND one is returned (x86
 //     minps/maxps semantics, reproduced exactly here): kernels put the data operand second so
@@ -60,6 +61,10 @@ struct ScalarVec {
   void store_n(T* p, std::size_t n) const {
     if (n) *p = r;
   }
+  // Non-temporal store of a whole vector to an address aligned to sizeof(vector); ordered
+  // with later stores by stream_fence(). Plain stores here.
+  void store_stream(T* p) const { *p = r; }
+  static void stream_fence() {}
 
   static U to_bits(T t) {
     U u;

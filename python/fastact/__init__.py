@@ -71,53 +71,40 @@ def info(name: str) -> dict:
     }
 
 
-def _check_params(act: _catalog.Activation, fn: str, values: dict, from_y: bool) -> list[float]:
-    """Validates parameters before any array is touched; returns them as floats."""
-    params = {}
-    for pname, _default in act.params:
-        value = values[pname]
-        if value is REQUIRED:
-            raise TypeError(f"{fn}: missing required argument {pname!r}")
-        params[pname] = _catalog.param_value(fn, pname, value)
-    for check in (act.check, act.check_from_y if from_y else None):
-        message = check(params) if check else None
-        if message:
-            raise ValueError(f"{fn}: {message}")
-    return list(params.values())
-
-
 # The public functions are generated from the catalogue so that each has its real signature
 # (help(), inspect and error messages for wrong keywords work as for hand-written code) and
-# the per-call path stays one Python frame plus one call into the core.
-_TEMPLATE = '''
-def {name}(x, {sig}*, out=None, threads=None):
-    {check}return _forward({index}, x, out, threads{args})
-
-def {name}_backward(grad_output, x=None, {sig}*, y=None, out=None, threads=None):
-    {check_b}return _backward({index}, grad_output, x, y, out, threads{args})
-'''
-
-
+# the per-call path stays one Python frame plus one call into the core: a parameter that is
+# already a float (not NaN) costs one type test.
 def _define(index: int, act: _catalog.Activation, namespace: dict) -> None:
     names = [p for p, _ in act.params]
-    sig = "".join(f"{p}=_D_{act.name}_{p}, " for p in names)
+    namespace[f"_A_{act.name}"] = act
     for p, d in act.params:
         namespace[f"_D_{act.name}_{p}"] = d
-    args = ""
-    check = check_b = ""
-    if names:
-        packed = "{" + ", ".join(f"{p!r}: {p}" for p in names) + "}"
-        args = ", *_P"
-        check = (
-            f"_P = _check_params(_A_{act.name}, 'fastact.{act.name}', {packed}, False)\n    "
-        )
-        check_b = (
-            f"_P = _check_params(_A_{act.name}, 'fastact.{act.name}_backward', {packed}, "
-            "y is not None)\n    "
-        )
-    namespace[f"_A_{act.name}"] = act
-    source = _TEMPLATE.format(
-        name=act.name, sig=sig, check=check, check_b=check_b, index=index, args=args
+    sig = "".join(f"{p}=_D_{act.name}_{p}, " for p in names)
+    args = "".join(f", {p}" for p in names)
+
+    def prologue(fn: str, from_y: str) -> str:
+        lines = [
+            f"if type({p}) is not float or {p} != {p}: "
+            f"{p} = _param_value({fn!r}, {p!r}, {p})"
+            for p in names
+        ]
+        checks = [(act.check, "True")] if act.check else []
+        if act.check_from_y:
+            checks.append((act.check_from_y, from_y))
+        for i, (_, when) in enumerate(checks):
+            attr = "check" if i == 0 and act.check else "check_from_y"
+            lines.append(f"_msg = {when} and _A_{act.name}.{attr}({', '.join(names)})")
+            lines.append(f"if _msg: raise ValueError({fn!r} + ': ' + _msg)")
+        return "".join(f"    {line}\n" for line in lines)
+
+    source = (
+        f"def {act.name}(x, {sig}*, out=None, threads=None):\n"
+        + prologue(f"fastact.{act.name}", "False")
+        + f"    return _forward({index}, x, out, threads{args})\n\n"
+        f"def {act.name}_backward(grad_output, x=None, {sig}*, y=None, out=None, threads=None):\n"
+        + prologue(f"fastact.{act.name}_backward", "y is not None")
+        + f"    return _backward({index}, grad_output, x, y, out, threads{args})\n"
     )
     exec(compile(source, f"<fastact.{act.name}>", "exec"), namespace)
     fwd, bwd = namespace[act.name], namespace[f"{act.name}_backward"]
@@ -137,7 +124,7 @@ y. {act.kinks}"""
         f.__module__ = __name__
 
 
-_namespace = {"_forward": _forward, "_backward": _backward, "_check_params": _check_params}
+_namespace = {"_forward": _forward, "_backward": _backward, "_param_value": _catalog.param_value}
 for _index, _act in enumerate(_catalog.CATALOGUE):
     _define(_index, _act, _namespace)
     globals()[_act.name] = _namespace[_act.name]

@@ -18,7 +18,14 @@ from typing import Callable
 
 import numpy as np
 
-REQUIRED = object()  # marks a parameter without a default (PyTorch's threshold has none)
+class _Required:
+    """Default of a parameter that must be given (PyTorch's threshold has no defaults)."""
+
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+REQUIRED = _Required()
 
 
 @dataclass(frozen=True)
@@ -31,24 +38,25 @@ class Activation:
     max_ulp: tuple[float, float] = (0.5, 0.5)
     kinks: str = ""
     special: str = ""
-    # Parameter checks: return an error message or None. `check` guards every call,
-    # `check_from_y` additionally guards backward(y=...).
-    check: Callable[[dict], str | None] | None = None
-    check_from_y: Callable[[dict], str | None] | None = None
+    # Parameter checks, called with the parameters (as floats, in order): they return an
+    # error message or None. `check` guards every call, `check_from_y` also guards
+    # backward(y=...).
+    check: Callable[..., str | None] | None = None
+    check_from_y: Callable[..., str | None] | None = None
     notes: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _min_le_max(p: dict) -> str | None:
-    if p["min_val"] > p["max_val"]:
-        return f"min_val ({p['min_val']}) must not be greater than max_val ({p['max_val']})"
+def _min_le_max(min_val: float, max_val: float) -> str | None:
+    if min_val > max_val:
+        return f"min_val ({min_val}) must not be greater than max_val ({max_val})"
     return None
 
 
-def _nonneg(param: str, why: str) -> Callable[[dict], str | None]:
-    def check(p: dict) -> str | None:
-        if not p[param] >= 0:  # also rejects NaN
-            return f"{param} must be >= 0{why}, got {p[param]}"
+def _nonneg(param: str, why: str) -> Callable[[float], str | None]:
+    def check(value: float) -> str | None:
+        if value < 0:
+            return f"{param} must be >= 0{why}, got {value}"
         return None
 
     return check
@@ -167,6 +175,8 @@ BY_NAME = {a.name: a for a in CATALOGUE}
 
 def param_value(fn: str, name: str, value: object) -> float:
     """Converts a parameter to float, naming the function and parameter on failure."""
+    if value is REQUIRED:
+        raise TypeError(f"{fn}: missing required argument {name!r}")
     if isinstance(value, (bool, np.bool_)) or not isinstance(
         value, (int, float, np.integer, np.floating)
     ):
