@@ -17,7 +17,8 @@ Method
    ``p(t_i)/f(t_i) - 1 = (-1)^i E`` on a reference set, then moves the
    reference to the alternating local extrema of ``e`` (found on a
    600-point Chebyshev grid, refined by golden-section search) until the
-   extrema level out (relative spread < 1e-12).
+   extrema level out (relative spread < 2^-30).  Near t = 0 the weight of the
+   free part vanishes (and may change sign); see ``RelErr``.
 2. Round.  Coefficients are rounded to the target format one at a time, lowest
    power first (the largest and most sensitive ones).  After each rounding the
    still-free coefficients are re-fitted by Remez so they absorb that rounding
@@ -43,7 +44,6 @@ Method
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -82,16 +82,19 @@ def pow2(k: int) -> Fraction:
     return Fraction(2**k) if k >= 0 else Fraction(1, 2**-k)
 
 
+def floor_log2(a: Fraction) -> int:
+    """floor(log2(a)) for a > 0."""
+    e = a.numerator.bit_length() - a.denominator.bit_length()  # 2^(e-1) < a < 2^(e+1)
+    return e - 1 if a < pow2(e) else e
+
+
 def round_exact(q: Fraction, fmt: Fmt, prec: int | None = None) -> Fraction:
     """Round a rational to nearest-even in ``fmt`` (gradual underflow, no overflow)."""
     if q == 0:
         return Fraction(0)
     prec = fmt.prec if prec is None else prec
     a = abs(q)
-    e = a.numerator.bit_length() - a.denominator.bit_length()  # 2^e <= a < 2^(e+2)
-    if pow2(e + 1) <= a:
-        e += 1
-    quantum = pow2(max(e, fmt.emin) - prec + 1)
+    quantum = pow2(max(floor_log2(a), fmt.emin) - prec + 1)
     n = round(a / quantum)  # Fraction.__round__ rounds half to even
     return (n * quantum) if q > 0 else -(n * quantum)
 
@@ -110,13 +113,9 @@ def round_to_fmt(x: mpf | float, fmt: Fmt) -> float:
 
 def ulp_of(v: Fraction, fmt: Fmt) -> Fraction:
     """ULP of the format at the exact value ``v``."""
-    a = abs(v)
-    if a == 0:
+    if v == 0:
         return pow2(fmt.emin - fmt.prec + 1)
-    e = a.numerator.bit_length() - a.denominator.bit_length()
-    if pow2(e + 1) <= a:
-        e += 1
-    return pow2(max(e, fmt.emin) - fmt.prec + 1)
+    return pow2(max(floor_log2(abs(v)), fmt.emin) - fmt.prec + 1)
 
 
 # --------------------------------------------------------------------------
@@ -325,7 +324,8 @@ def expm1_split_comp(A, r, K, top):
 # --------------------------------------------------------------------------
 # Kernel descriptions
 # --------------------------------------------------------------------------
-LN2 = None  # set in main() at FIT_PREC
+with mp.workprec(256):
+    LN2 = mp.log(2)
 
 
 @dataclass
@@ -356,31 +356,42 @@ def tanh_interval(fmt):
 
 
 def make_kernels() -> list[Kernel]:
-    def expm1_ref(x):
-        return mp.expm1(x)
-
     return [
         Kernel(
-            key="exp", cpp="kExpP", var="r", f=mp.exp, interval=exp_interval,
+            key="exp",
+            cpp="kExpP",
+            var="r",
+            f=mp.exp,
+            interval=exp_interval,
             fixed={0: Fraction(1), 1: Fraction(1)},
-            free_powers=lambda d: list(range(2, d + 1)), degrees=range(4, 16),
+            free_powers=lambda d: list(range(2, d + 1)),
+            degrees=range(4, 16),
             target={"float32": 28, "float64": 57},
             schemes={"split": exp_split, "nested": exp_nested},
         ),
         Kernel(
-            key="tanh", cpp="kTanhP", var="x", f=mp.tanh, interval=tanh_interval,
+            key="tanh",
+            cpp="kTanhP",
+            var="x",
+            f=mp.tanh,
+            interval=tanh_interval,
             fixed={1: Fraction(1)},
-            free_powers=lambda d: list(range(3, d + 1, 2)), degrees=range(5, 31, 2),
+            free_powers=lambda d: list(range(3, d + 1, 2)),
+            degrees=range(5, 31, 2),
             target={"float32": 27, "float64": 56},
             schemes={"x3": tanh_x3, "x2q": tanh_x2q},
         ),
         Kernel(
-            key="expm1", cpp="kExpm1P", var="r", f=expm1_ref, interval=exp_interval,
+            key="expm1",
+            cpp="kExpm1P",
+            var="r",
+            f=mp.expm1,
+            interval=exp_interval,
             fixed={1: Fraction(1), 2: Fraction(1, 2)},
-            free_powers=lambda d: list(range(3, d + 1)), degrees=range(4, 16),
+            free_powers=lambda d: list(range(3, d + 1)),
+            degrees=range(4, 16),
             target={"float32": 28, "float64": 57},
-            schemes={"split": expm1_split, "nested": expm1_nested,
-                     "split_comp": expm1_split_comp},
+            schemes={"split": expm1_split, "nested": expm1_nested, "split_comp": expm1_split_comp},
             printed_fixed=(2,),
         ),
     ]
@@ -395,10 +406,10 @@ class RelErr:
     Remez needs a Haar system.  Writing p = B + t^m Q(t) (m = lowest free
     power), e(t) = (t^m / f(t)) (Q(t) - g(t)) with g = (f - B)/t^m: a weighted
     polynomial approximation of g by Q with weight W = t^m/f.  W vanishes at
-    t = 0 and, for odd m on an interval around 0, changes sign there, which
+    t = 0 and may change sign there (exp with m odd; expm1 with m even), which
     would break the usual alternation of e.  So the exchange works on
-    ``s(t) e(t)`` with ``s(t) = sign(t)^m`` = sign(Q - g) * |e|: the error
-    that must equioscillate.  |s e| = |e|, so the sup norm is unchanged.
+    ``s(t) e(t)`` with ``s(t) = sign(t^m / f(t))``, i.e. on |e| * sign(Q - g),
+    the quantity that must equioscillate.  |s e| = |e|: same sup norm.
     """
 
     def __init__(self, f, a: mpf, b: mpf):
@@ -424,8 +435,9 @@ class RelErr:
         """s(t) e(t) (see the class doc); e(0) = 0 for all kernels here."""
         if t == 0:
             return mpf(0)
-        e = self.poly(coefs, t) / (self.f(t) if ft is None else ft) - 1
-        return -e if (m % 2 and t < 0) else e
+        ft = self.f(t) if ft is None else ft
+        e = self.poly(coefs, t) / ft - 1
+        return -e if (t**m / ft) < 0 else e
 
     def extrema(self, coefs, m: int = 0) -> list[tuple[mpf, mpf]]:
         """Alternating local extrema (t, s(t) e(t)) on [a, b], refined."""
@@ -437,8 +449,9 @@ class RelErr:
             left = abs(e[i - 1]) if i > 0 else mpf(-1)
             right = abs(e[i + 1]) if i < n - 1 else mpf(-1)
             if abs(e[i]) >= left and abs(e[i]) >= right and e[i] != 0:
-                raw.append(self._refine(coefs, m, g[max(i - 1, 0)], g[min(i + 1, n - 1)],
-                                        g[i], e[i]))
+                raw.append(
+                    self._refine(coefs, m, g[max(i - 1, 0)], g[min(i + 1, n - 1)], g[i], e[i])
+                )
         # keep alternation: of consecutive same-sign extrema keep the larger
         alt: list[tuple[mpf, mpf]] = []
         for t, v in raw:
@@ -480,15 +493,16 @@ class RelErr:
         low = min(free)
         g = self.grid
         # initial reference: grid points nearest to the Chebyshev extrema
-        idx = sorted({round((len(g) - 1) * (1 - math.cos(math.pi * (i + 0.5) / m)) / 2)
-                      for i in range(m)})
+        idx = sorted(
+            {round((len(g) - 1) * (1 - math.cos(math.pi * (i + 0.5) / m)) / 2) for i in range(m)}
+        )
         ref = [g[i] for i in idx]
         for _ in range(50):
             mat = mpmath.matrix(m, m)
             rhs = mpmath.matrix(m, 1)
             for i, t in enumerate(ref):
                 ft = self.f(t)
-                s = -1 if (low % 2 and t < 0) else 1
+                s = -1 if (t**low / ft) < 0 else 1
                 for j, k in enumerate(free):
                     mat[i, j] = t**k / ft
                 mat[i, m - 1] = -s * (-1) ** i  # s(t_i) e(t_i) = (-1)^i E
@@ -559,8 +573,10 @@ def fit(kernel: Kernel, fmt: Fmt, log, min_degree: int = 0) -> dict:
         naive = dict(fixed0)  # for comparison: every minimax coefficient rounded at once
         naive.update({k: mpf(round_to_fmt(minimax[k], fmt)) for k in free})
         err_naive, _ = re.sup(naive)
-        log(f"               rounded to {fmt.name}: 2^{float(mp.log(err_rounded, 2)):7.2f}"
-            f" (naive rounding of the minimax: 2^{float(mp.log(err_naive, 2)):7.2f})")
+        log(
+            f"               rounded to {fmt.name}: 2^{float(mp.log(err_rounded, 2)):7.2f}"
+            f" (naive rounding of the minimax: 2^{float(mp.log(err_naive, 2)):7.2f})"
+        )
         if err_rounded <= target:
             # the float32 exp/expm1 reduction can overshoot ln2/2 by ~2^-17.5 (n chosen
             # from a rounded z*log2e), so also report the error on a slightly wider interval
@@ -569,8 +585,12 @@ def fit(kernel: Kernel, fmt: Fmt, log, min_degree: int = 0) -> dict:
                 d = mpf(2) ** -16
                 wide, _ = RelErr(kernel.f, a - d, b + d).sup(fixed)
             return {
-                "degree": deg, "interval": (a, b), "err_minimax": err_minimax,
-                "err_rounded": err_rounded, "err_where": where, "err_naive": err_naive,
+                "degree": deg,
+                "interval": (a, b),
+                "err_minimax": err_minimax,
+                "err_rounded": err_rounded,
+                "err_where": where,
+                "err_naive": err_naive,
                 "err_wide": wide,
                 "coefs": {k: float(v) for k, v in sorted(fixed.items())},
             }
@@ -591,6 +611,7 @@ def reference(kernel: Kernel, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
             def f(x):
                 return mp.exp(x) - 1
+
         for i, x in enumerate(xs.tolist()):
             v = f(mpf(x))
             h = float(v)
@@ -614,8 +635,7 @@ def grid_for(kernel: Kernel, fmt: Fmt, a: mpf, b: mpf) -> np.ndarray:
         xs = np.linspace(fa, fb, n)
     elif kernel.key == "tanh":
         lo = 2.0**-20
-        xs = np.concatenate([np.linspace(lo, fb, n * 4 // 5),
-                             np.geomspace(lo, fb, n // 5)])
+        xs = np.concatenate([np.linspace(lo, fb, n * 4 // 5), np.geomspace(lo, fb, n // 5)])
     else:  # expm1: relative error matters near 0 -> add log-spaced points
         lo = 2.0**-20
         g = np.geomspace(lo, fb, n // 10)
@@ -629,8 +649,11 @@ def tiny_points(kernel: Kernel, fmt: Fmt) -> list[float]:
     """Log-spaced tiny arguments (the brief asks down to 1e-30) plus a few
     deeper ones where x*x underflows (and subnormal x)."""
     pts = np.geomspace(1e-30, 2.0**-20, 400).astype(fmt.dtype).tolist()
-    extra = [1e-36, 1.2e-38, 1e-40, 1.4e-45] if fmt is F32 else [
-        1e-100, 1e-160, 1e-200, 1e-300, 2.3e-308, 1e-310, 5e-324]
+    extra = (
+        [1e-36, 1.2e-38, 1e-40, 1.4e-45]
+        if fmt is F32
+        else [1e-100, 1e-160, 1e-200, 1e-300, 2.3e-308, 1e-310, 5e-324]
+    )
     pts += [float(fmt.dtype(v)) for v in extra]
     if kernel.key != "tanh":
         pts += [-p for p in pts]
@@ -671,11 +694,15 @@ def measure(kernel: Kernel, fmt: Fmt, res: dict, log) -> dict:
         T = TraceArith()
         scheme(T, kernel.var, lambda k, T=T: T.const(f"{kernel.cpp}{k}", 0.0), top)
         out[sname] = {
-            "max_ulp": float(abs(err[j])), "signed": float(err[j]), "x": float(xs[j]),
-            "y": float(y[j]), "ref": float(hi[j]),
+            "max_ulp": float(abs(err[j])),
+            "signed": float(err[j]),
+            "x": float(xs[j]),
+            "y": float(y[j]),
+            "ref": float(hi[j]),
             "bad_frac": float(np.mean(np.abs(err) > 0.5)),
             "rms": float(np.sqrt(np.mean(err**2))),
-            "tiny_max": tiny_max, "pseudo": T.lines,
+            "tiny_max": tiny_max,
+            "pseudo": T.lines,
             "nops": len(T.lines),
         }
     return out
@@ -684,14 +711,17 @@ def measure(kernel: Kernel, fmt: Fmt, res: dict, log) -> dict:
 # --------------------------------------------------------------------------
 # Formatting
 # --------------------------------------------------------------------------
-def hexf(v: float, fmt: Fmt) -> str:
-    """Shortest exact C++ hex-float literal."""
+def hexs(v: float) -> str:
+    """Shortest exact hex-float text, e.g. -0x1.555556p-2."""
     if v == 0:
-        return "0x0p+0" + fmt.suffix
-    s = float(v).hex()  # e.g. '-0x1.5555560000000p-2'
-    mant, exp = s.split("p")
-    mant = mant.rstrip("0").rstrip(".")
-    return f"{mant}p{exp}{fmt.suffix}"
+        return "0x0p+0"
+    mant, exp = float(v).hex().split("p")  # e.g. '-0x1.5555560000000p-2'
+    return f"{mant.rstrip('0').rstrip('.')}p{exp}"
+
+
+def hexf(v: float, fmt: Fmt) -> str:
+    """C++ hex-float literal in the format (``f`` suffix for float)."""
+    return hexs(v) + fmt.suffix
 
 
 def decf(v: float, fmt: Fmt) -> str:
@@ -703,24 +733,30 @@ def log2s(v) -> str:
 
 
 def cody_waite(fmt: Fmt, nmax: int, log) -> list[str]:
-    """ln2_hi with enough trailing zeros that n*ln2_hi is exact for |n| <= nmax."""
-    ln2 = to_fraction(LN2)
+    """Cody-Waite ln2 split: ln2_hi has at most prec - bits(nmax) significant bits,
+    so n * ln2_hi is exact for |n| <= nmax; ln2_lo = RN(ln2 - ln2_hi)."""
+    ln2 = to_fraction(LN2)  # 256-bit ln 2
     hi_bits = fmt.prec - nmax.bit_length()
     hi = round_exact(ln2, fmt, prec=hi_bits)
     lo = round_exact(ln2 - hi, fmt)
     assert all(round_exact(n * hi, fmt) == n * hi for n in range(-nmax, nmax + 1))
-    log2e = round_exact(to_fraction(1 / LN2), fmt)
-    ln2_rn = round_exact(ln2, fmt)
+    with mp.workprec(256):
+        log2e = round_exact(to_fraction(1 / LN2), fmt)
     resid = abs(ln2 - hi - lo) / ln2
-    log(f"  {fmt.name}: ln2_hi has {hi_bits} significant bits (|n| <= {nmax} needs "
-        f"{nmax.bit_length()}); |ln2 - hi - lo|/ln2 = {log2s(mpf(resid.numerator) / resid.denominator)}")
-    t = fmt.ctype
+    log(
+        f"  {fmt.name}: ln2_hi rounded to {hi_bits} significant bits (|n| <= {nmax} takes "
+        f"{nmax.bit_length()} bits); |ln2 - hi - lo| / ln2 = "
+        f"{log2s(mpf(resid.numerator) / resid.denominator)}"
+    )
+    consts = [
+        ("kLn2Hi", hi, f"n * kLn2Hi exact for |n| <= {nmax}"),
+        ("kLn2Lo", lo, "RN(ln2 - kLn2Hi)"),
+        ("kLn2", round_exact(ln2, fmt), "RN(ln2)"),
+        ("kLog2e", log2e, "RN(1/ln2)"),
+    ]
     return [
-        f"constexpr {t} kLn2Hi = {hexf(float(hi), fmt)};  // {decf(float(hi), fmt)}",
-        f"constexpr {t} kLn2Lo = {hexf(float(lo), fmt)};  // {decf(float(lo), fmt)}",
-        f"constexpr {t} kLn2 = {hexf(float(ln2_rn), fmt)};  // RN(ln2), {decf(float(ln2_rn), fmt)}",
-        f"constexpr {t} kLog2e = {hexf(float(log2e), fmt)};  // RN(1/ln2), "
-        f"{decf(float(log2e), fmt)}",
+        f"constexpr {fmt.ctype} {name} = {hexf(float(v), fmt)};  // {decf(float(v), fmt)}, {note}"
+        for name, v, note in consts
     ]
 
 
@@ -731,8 +767,11 @@ def self_test_fma() -> None:
         n = 20000
         a = RNG.uniform(-2, 2, n).astype(fmt.dtype)
         b = RNG.uniform(-2, 2, n).astype(fmt.dtype)
-        c = np.where(RNG.random(n) < 0.5, -(a.astype(np.float64) * b).astype(fmt.dtype),
-                     RNG.uniform(-2, 2, n).astype(fmt.dtype))  # half: massive cancellation
+        c = np.where(
+            RNG.random(n) < 0.5,
+            -(a.astype(np.float64) * b).astype(fmt.dtype),
+            RNG.uniform(-2, 2, n).astype(fmt.dtype),
+        )  # half: massive cancellation
         u = pow2(1 - fmt.prec)  # 2^-23 / 2^-52
         # exact a*b + c = 1 + u + u/2 - tiny: a naive double-rounded FMA gets 1 + 2u
         traps = [(1 - u, (1 + u) * u / 2, 1 + u)]
@@ -741,22 +780,21 @@ def self_test_fma() -> None:
         c = np.concatenate([c, [float(t[2]) for t in traps]]).astype(fmt.dtype)
         got = impl(a, b, c)
         for i in range(a.size):
-            want = round_exact(Fraction(float(a[i])) * Fraction(float(b[i]))
-                               + Fraction(float(c[i])), fmt)
+            want = round_exact(
+                Fraction(float(a[i])) * Fraction(float(b[i])) + Fraction(float(c[i])), fmt
+            )
             assert Fraction(float(got[i])) == want, (fmt.name, a[i], b[i], c[i])
         assert float(got[-1]) == float(1 + u)
 
 
 def main() -> None:
-    global LN2
     t_start = time.time()
     mp.prec = FIT_PREC
-    LN2 = mp.log(2)
 
     def log(s=""):
         print(s, flush=True)
 
-    log("fastact polynomial fits (mpmath %s, numpy %s)" % (mpmath.__version__, np.__version__))
+    log(f"fastact polynomial fits (mpmath {mpmath.__version__}, numpy {np.__version__})")
     self_test_fma()
     log("FMA emulation self-test: OK (float32 and float64 agree with exact rounding)\n")
 
@@ -768,47 +806,61 @@ def main() -> None:
     kernels = make_kernels()
     for kernel in kernels:
         for fmt in (F32, F64):
-            log(f"\n== {kernel.key} / {fmt.name}  (target approx. error <= "
-                f"2^-{kernel.target[fmt.name]}) ==")
+            log(
+                f"\n== {kernel.key} / {fmt.name}  (target approx. error <= "
+                f"2^-{kernel.target[fmt.name]}) =="
+            )
             mp.prec = FIT_PREC
             # the float64 degree is at least the float32 one: start the search there
-            res = fit(kernel, fmt, log, kernel.results["float32"][0]["degree"]
-                      if fmt is F64 else 0)
+            res = fit(kernel, fmt, log, kernel.results["float32"][0]["degree"] if fmt is F64 else 0)
             a, b = res["interval"]
             log(f"  degree {res['degree']} on [{mpmath.nstr(a, 17)}, {mpmath.nstr(b, 17)}]")
-            log(f"  approximation error (relative): minimax {log2s(res['err_minimax'])}, "
+            log(
+                f"  approximation error (relative): minimax {log2s(res['err_minimax'])}, "
                 f"rounded coefficients {log2s(res['err_rounded'])} "
                 f"({mpmath.nstr(res['err_rounded'], 4)}) at t = "
-                f"{mpmath.nstr(res['err_where'], 8)}; naive rounding {log2s(res['err_naive'])}")
+                f"{mpmath.nstr(res['err_where'], 8)}; naive rounding {log2s(res['err_naive'])}"
+            )
             if res["err_wide"] is not None:
                 log(f"  on the interval widened by 2^-16 each side: {log2s(res['err_wide'])}")
             log("  coefficients (power: hex, decimal):")
-            shown = [k for k in res["coefs"]
-                     if k not in kernel.fixed or k in kernel.printed_fixed]
+            shown = [k for k in res["coefs"] if k not in kernel.fixed or k in kernel.printed_fixed]
             for k in shown:
                 v = res["coefs"][k]
                 log(f"    {k:2d}: {hexf(v, fmt):>26s}  {decf(v, fmt)}")
-            cpp[fmt.name].append(f"// {kernel.key}: degree {res['degree']}, rel. approx. error "
-                                 f"{log2s(res['err_rounded'])}")
-            for k in shown:
-                v = res["coefs"][k]
-                cpp[fmt.name].append(f"constexpr {fmt.ctype} {kernel.cpp}{k} = "
-                                     f"{hexf(v, fmt)};  // {decf(v, fmt)}")
-            if kernel.key == "tanh":
-                cpp[fmt.name].append(f"constexpr {fmt.ctype} kTanhSmall = "
-                                     f"{hexf(round_to_fmt(b, fmt), fmt)};  // RN(atanh(1/2))")
             mp.prec = FIT_PREC
             meas = measure(kernel, fmt, res, log)
             for sname, m in meas.items():
-                log(f"  scheme {sname:10s}: max {m['max_ulp']:.4f} ulp (signed {m['signed']:+.4f})"
-                    f" at x = {m['x']!r} ({float(m['x']).hex()}), rms {m['rms']:.3f} ulp, "
-                    f"not correctly rounded {100 * m['bad_frac']:.2f}%, "
-                    f"tiny-x max {m['tiny_max']:.4f} ulp, {m['nops']} ops")
+                log(
+                    f"  scheme {sname} ({m['nops']} ops): max {m['max_ulp']:.4f} ulp at "
+                    f"x = {decf(m['x'], fmt)} ({hexs(m['x'])}): y = {hexs(m['y'])}, "
+                    f"f(x) = {decf(m['ref'], F64)}"
+                )
+                log(
+                    f"      rms {m['rms']:.3f} ulp, not correctly rounded {100 * m['bad_frac']:.2f}%"
+                    f"; tiny-argument set: max {m['tiny_max']:.4f} ulp"
+                    f" ({'all' if m['tiny_max'] <= 0.5 else 'NOT all'} correctly rounded)"
+                )
             best = min(meas, key=lambda s: (round(meas[s]["max_ulp"], 3), meas[s]["nops"]))
-            log(f"  recommended scheme: {best}")
+            log(f"  recommended scheme: {best}  (pseudo-code, exactly as measured)")
             for line in meas[best]["pseudo"]:
                 log(f"      {line}")
             kernel.results[fmt.name] = (res, meas, best)
+
+            cpp[fmt.name].append(
+                f"// {kernel.key}: degree {res['degree']}, rel. approx. error "
+                f"{log2s(res['err_rounded'])}; scheme '{best}' max {meas[best]['max_ulp']:.3f} ulp"
+            )
+            for k in shown:
+                v = res["coefs"][k]
+                cpp[fmt.name].append(
+                    f"constexpr {fmt.ctype} {kernel.cpp}{k} = {hexf(v, fmt)};  // {decf(v, fmt)}"
+                )
+            if kernel.key == "tanh":
+                cpp[fmt.name].append(
+                    f"constexpr {fmt.ctype} kTanhSmall = {hexf(round_to_fmt(b, fmt), fmt)};"
+                    "  // RN(atanh(1/2)), the fit interval's end"
+                )
 
     log("\n== C++ ==")
     for name, ns in (("float32", "f32"), ("float64", "f64")):
@@ -820,4 +872,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -9,15 +9,19 @@
 
 namespace fastact {
 
-// 16 Ki elements: 64 KiB of float32 per stream, a multiple of every vector width, large
-// enough that the per-chunk call costs nothing, small enough to balance two threads.
-const std::size_t kChunkElements = 16384;
-// One thread below this many elements. Measured on the 2-core AMD EPYC (Zen 4) CI machine
-// with benchmarks/threshold.py: relu (the cheapest kernel, 0.03 ns/element in L1) breaks
-// even with 2 threads at about 48 Ki float32 elements, where the OpenMP fork/join (~3 us)
-// equals the time saved; sigmoid/tanh already gain from 8 Ki. 64 Ki keeps every kernel from
-// slowing down and lets the expensive ones gain from two threads well inside L2.
-const std::size_t kParallelMinElements = 65536;
+// 4 Ki elements: 16 KiB of float32 per stream, a multiple of every vector width and of a
+// cache line. Chunk boundaries never change results (no element depends on its neighbours
+// or on where a chunk starts), so this only sets the granularity of the static schedule:
+// fine enough to balance two threads on odd sizes, coarse enough that the per-chunk call
+// is noise.
+const std::size_t kChunkElements = 4096;
+// One thread below this many elements. Measured with tools/measure_threshold.py on the
+// 2-core AMD EPYC (Zen 4) machine, AVX-512, float32, threads=1 vs threads=2 with the cut-off
+// disabled: at 16 Ki elements two threads gain nothing (relu 2.17 vs 2.19 us, tanh 9.6 vs
+// 9.7 us: the fork/join costs about 1 us); at 32 Ki they gain for every kernel (relu 4.1 ->
+// 3.2 us, 1.28x; softsign 1.52x; tanh 1.80x).
+const std::size_t kParallelMinElements = 32768;
+static std::atomic<std::size_t> g_parallel_min{kParallelMinElements};
 
 // Streaming (non-temporal) stores from this many bytes of output: with the input that is
 // 32 MiB, the size of the last-level cache of the CI machine (AMD EPYC, 32 MiB L3), beyond
@@ -39,7 +43,7 @@ int initial_threads() {
 std::atomic<int> g_threads{initial_threads()};
 
 int effective_threads(std::size_t n, int threads) {
-  if (n < kParallelMinElements || threads <= 1) return 1;
+  if (n < g_parallel_min.load(std::memory_order_relaxed) || threads <= 1) return 1;
   const std::size_t chunks = (n + kChunkElements - 1) / kChunkElements;
   return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), chunks));
 }
@@ -64,6 +68,8 @@ void activate_isa(Isa isa) {
   g_isa.store(static_cast<int>(isa));
   g_table.store(kernel_table(isa), std::memory_order_release);
 }
+
+std::size_t set_parallel_min_elements(std::size_t n) { return g_parallel_min.exchange(n); }
 
 int get_num_threads() { return g_threads.load(); }
 int set_num_threads(int n) { return g_threads.exchange(n); }

@@ -30,5 +30,7 @@ void run_backward(BackwardFn<T> fn, const T* dy, const T* xy, T* dx, std::size_t
 extern const std::size_t kChunkElements;
 extern const std::size_t kParallelMinElements;
 extern const std::size_t kStreamMinBytes;
+// For tools/measure_threshold.py only: moves the one-thread cut-off; returns the old one.
+std::size_t set_parallel_min_elements(std::size_t n);
 
 }  // namespace fastact

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "common/structured_table.hpp"
+
 namespace fastact {
 
 // Activation parameters in declaration order (e.g. hardtanh: min_val, max_val). The kernels
@@ -54,6 +56,8 @@ struct KernelTable {
   // for the non-temporal store decision.
   ForwardFn<float> copy_f32;
   ForwardFn<double> copy_f64;
+  // softmax, log_softmax, softmin, glu, maxout, prelu (structured_table.hpp).
+  StructuredKernels structured;
 };
 
 // One getter per ISA object (cpp/kernels/isa_*.cpp); each is the only symbol its object exports.

@@ -18,7 +18,7 @@ V divide_by_6(V hi, V lo) {
   const V sixth = V::set(T(1) / T(6));
   const V q = hi * sixth;
   const V r = fnma(q, V::set(T(6)), hi) + lo;
-  return fma(r, sixth, q);
+  return select(hi == V::set(T(0)), hi, fma(r, sixth, q));  // keeps the sign of a zero
 }
 
 // identity: y = x; dy/dx = 1. Exact.
@@ -44,8 +44,8 @@ struct Relu {
 };
 
 // hardtanh(min_val, max_val): y = min(max_val, max(min_val, x));
-// dy/dx = 1 on the open interval (min_val, max_val), 0 elsewhere including both kinks.
-// NaN: y = NaN, gradient passes through (PyTorch's hardtanh_backward). Exact.
+// dy/dx = 1 on the open interval (min_val, max_val), 0 elsewhere including both kinks and
+// NaN (PyTorch's vectorised hardtanh_backward). Exact.
 // From y (min_val < max_val): the same test applied to y.
 template <class V>
 struct Hardtanh {
@@ -55,7 +55,7 @@ struct Hardtanh {
       : lo(V::set(typename V::T(p.v[0]))), hi(V::set(typename V::T(p.v[1]))) {}
   Hardtanh(V lo_, V hi_) : lo(lo_), hi(hi_) {}
   V forward(V x) const { return min(hi, max(lo, x)); }
-  V backward_from_x(V x, V dy) const { return select((x <= lo) | (x >= hi), V::set(0), dy); }
+  V backward_from_x(V x, V dy) const { return select((x > lo) & (x < hi), dy, V::set(0)); }
   V backward_from_y(V y, V dy) const { return backward_from_x(y, dy); }
 };
 
@@ -137,34 +137,40 @@ struct Threshold {
   V backward_from_x(V x, V dy) const { return select(x <= threshold, V::set(0), dy); }
 };
 
-// hardshrink(lambd): y = 0 for -lambd <= x <= lambd, else x; dy/dx = 0 on that closed band.
-// NaN: y = NaN, gradient passes through. From y (lambd >= 0): dy where y != 0. Exact.
+// hardshrink(lambd): y = 0 for -lambd <= x <= lambd, else x (+0 for x = -0, as PyTorch);
+// dy/dx = 1 outside that closed band, 0 on it and for NaN (PyTorch's vectorised kernel).
+// From y (lambd >= 0): dy where y != 0. Exact.
 template <class V>
 struct Hardshrink {
   static constexpr bool kBackwardFromY = true;
   V lambd;
   explicit Hardshrink(const Params& p) : lambd(V::set(typename V::T(p.v[0]))) {}
-  typename V::Mask in_band(V x) const { return (x >= -lambd) & (x <= lambd); }
-  V forward(V x) const { return select(in_band(x), V::set(0), x); }
-  V backward_from_x(V x, V dy) const { return select(in_band(x), V::set(0), dy); }
-  V backward_from_y(V y, V dy) const { return select(y == V::set(0), V::set(0), dy); }
+  V forward(V x) const { return select((x >= -lambd) & (x <= lambd), V::set(0), x); }
+  V backward_from_x(V x, V dy) const {
+    return select((x < -lambd) | (x > lambd), dy, V::set(0));
+  }
+  V backward_from_y(V y, V dy) const {
+    return select((y < V::set(0)) | (y > V::set(0)), dy, V::set(0));
+  }
 };
 
-// softshrink(lambd >= 0): y = x - lambd above lambd, x + lambd below -lambd, else 0
-// (written x * 0 so NaN propagates, as PyTorch); dy/dx = 0 on the closed band.
-// From y: dy where y != 0. Exact (one rounding).
+// softshrink(lambd >= 0): y = x - lambd above lambd, x + lambd below -lambd, else +0
+// (written x - x so NaN propagates, as PyTorch's vectorised kernel); dy/dx = 1 outside the closed band, 0 on
+// it and for NaN. From y: dy where y != 0. Exact (one rounding).
 template <class V>
 struct Softshrink {
   static constexpr bool kBackwardFromY = true;
   V lambd;
   explicit Softshrink(const Params& p) : lambd(V::set(typename V::T(p.v[0]))) {}
   V forward(V x) const {
-    return select(x > lambd, x - lambd, select(x < -lambd, x + lambd, x * V::set(0)));
+    return select(x > lambd, x - lambd, select(x < -lambd, x + lambd, x - x));
   }
   V backward_from_x(V x, V dy) const {
-    return select((x >= -lambd) & (x <= lambd), V::set(0), dy);
+    return select((x < -lambd) | (x > lambd), dy, V::set(0));
   }
-  V backward_from_y(V y, V dy) const { return select(y == V::set(0), V::set(0), dy); }
+  V backward_from_y(V y, V dy) const {
+    return select((y < V::set(0)) | (y > V::set(0)), dy, V::set(0));
+  }
 };
 
 // sigmoid: y = 1 / (1 + exp(-x)); dy/dx = y (1 - y).
@@ -225,8 +231,8 @@ struct Tanh {
 
 // softsign: y = x / (1 + |x|); dy/dx = 1 / (1 + |x|)^2 = (1 - |y|)^2.
 // 1 + |x| is kept as an exact two-term sum and one corrected quotient divides by it.
-// +-inf -> +-1 and gradient 0: the limits. (PyTorch evaluates the formula literally and
-// returns NaN there; we return the mathematical values.) NaN -> NaN.
+// softsign(+-inf) = NaN, as PyTorch's x / (1 + |x|) (the limits would be +-1); the
+// gradient there is NaN too. NaN -> NaN.
 template <class V>
 struct Softsign {
   static constexpr bool kBackwardFromY = true;
@@ -235,16 +241,333 @@ struct Softsign {
     const V one = V::set(1);
     const V a = abs(x);
     const TwoSum<V> d = fast_two_sum(max(one, a), min(one, a));
-    const V y = divide_by_double_word(x, d.s, d.err);
-    const V inf = V::set(std::numeric_limits<typename V::T>::infinity());
-    return select(a == inf, bit_or(one, sign_bit(x)), y);
+    return divide_by_double_word(x, d.s, d.err);
   }
   V backward_from_x(V x, V dy) const {
-    const V r = V::set(1) / (V::set(1) + abs(x));
+    const V a = abs(x);
+    // (a - a) + 1 is 1, or NaN for infinite x: the derivative there is NaN as in PyTorch.
+    const V r = ((a - a) + V::set(1)) / (V::set(1) + a);
     return dy * (r * r);
   }
   V backward_from_y(V y, V dy) const {
     const V t = V::set(1) - abs(y);
+    return dy * (t * t);
+  }
+};
+
+// ---------------------------------------------------------------------------------------
+// The exponential family.
+
+// The pieces of sigmoid(z) shared by the activations that multiply it by something:
+// e = exp(-|z|) = ldexp(mantissa, n), d = 1 + e exactly, and sigmoid(z) = num / d with
+// num = 1 for z >= 0 and e for z < 0. times(m) forms m * sigmoid(z) from the unscaled
+// mantissa and scales last, so a result in the subnormal range (x sigmoid(x) for x < -87 in
+// float32) is rounded once instead of inheriting the lost bits of a subnormal e.
+template <class V>
+struct SigmoidParts {
+  V e, num_mantissa, shift;
+  TwoSum<V> d;
+  explicit SigmoidParts(V z) : SigmoidParts(z, V::set(0)) {}
+  // z_lo: a correction to z (z + z_lo is the exact argument), carried into exp(-|z|).
+  SigmoidParts(V z, V z_lo) {
+    const V one = V::set(1);
+    const typename V::Mask positive = z >= V::set(0);
+    ExpParts<V> p = exp_parts_nonpositive(negative_abs(z));
+    const V neg_abs_lo = select(positive, -z_lo, z_lo);
+    p.mantissa = fma(p.mantissa, neg_abs_lo, p.mantissa);
+    e = ldexp(p.mantissa, p.exponent);
+    d = fast_two_sum(one, e);
+    num_mantissa = select(positive, one, p.mantissa);
+    shift = select(positive, V::set(0), p.exponent);
+  }
+  // m * sigmoid(z): the product num * m kept exact as a two-term value, one corrected
+  // quotient, one final scaling.
+  V times(V m) const {
+    const V n = num_mantissa * m;
+    const V n_lo = fma(num_mantissa, m, -n);
+    return ldexp(divide_double_word<V, true>(n, n_lo, d.s, d.err), shift);
+  }
+};
+
+// elu(alpha): y = x for x > 0, alpha * expm1(x) otherwise;
+// dy/dx = 1 for x > 0, alpha * exp(x) = y + alpha otherwise (PyTorch's elu_backward; NaN for
+// a NaN x). From y needs alpha >= 0 (checked by the bindings).
+// expm1 keeps full relative accuracy near 0, where exp(x) - 1 would cancel.
+// Error: float32 <= 2 ulp, float64 <= 2 ulp.
+template <class V>
+struct Elu {
+  static constexpr bool kBackwardFromY = true;
+  V alpha;
+  explicit Elu(const Params& p) : alpha(V::set(typename V::T(p.v[0]))) {}
+  V forward(V x) const { return select(x > V::set(0), x, alpha * expm1(x)); }
+  V backward_from_x(V x, V dy) const {
+    return select(x > V::set(0), dy, dy * (alpha * exp(x)));
+  }
+  V backward_from_y(V y, V dy) const { return select(y > V::set(0), dy, dy * (y + alpha)); }
+};
+
+// selu: y = scale * x for x > 0, scale * alpha * expm1(x) otherwise, with PyTorch's
+// constants; dy/dx = scale, or scale * alpha * exp(x) = y + scale * alpha.
+// scale * alpha is applied as a two-term constant so the product rounds once.
+// Error: float32 <= 2 ulp, float64 <= 2 ulp.
+template <class T>
+struct SeluConstants;
+template <>
+struct SeluConstants<float> {
+  static constexpr float kScale = 0x1.0cfabep+0f;          // 1.0507009873554805
+  static constexpr float kScaleAlphaHi = 0x1.c212ccp+0f;   // scale * alpha = 1.7580993408473768
+  static constexpr float kScaleAlphaLo = 0x1.903c0cp-26f;  // ... = hi + lo
+};
+template <>
+struct SeluConstants<double> {
+  static constexpr double kScale = 0x1.0cfabd6a91132p+0;
+  static constexpr double kScaleAlphaHi = 0x1.c212cc640f031p+0;
+  static constexpr double kScaleAlphaLo = 0x1.05161b045a1fep-56;
+};
+template <class V>
+struct Selu {
+  static constexpr bool kBackwardFromY = true;
+  using C = SeluConstants<typename V::T>;
+  explicit Selu(const Params&) {}
+  static V scale_alpha_times(V m) {
+    return fma(V::set(C::kScaleAlphaHi), m, V::set(C::kScaleAlphaLo) * m);
+  }
+  V forward(V x) const {
+    return select(x > V::set(0), V::set(C::kScale) * x, scale_alpha_times(expm1(x)));
+  }
+  V backward_from_x(V x, V dy) const {
+    return select(x > V::set(0), dy * V::set(C::kScale), dy * scale_alpha_times(exp(x)));
+  }
+  V backward_from_y(V y, V dy) const {
+    const V slope = y + V::set(C::kScaleAlphaHi);
+    return select(y > V::set(0), dy * V::set(C::kScale), dy * slope);
+  }
+};
+
+// celu(alpha): y = x for x > 0, alpha * expm1(x / alpha) otherwise (alpha != 0, checked by
+// the bindings); dy/dx = 1, or exp(x / alpha) = y / alpha + 1.
+// x / alpha is formed as x * (1 / alpha), as PyTorch does.
+// Error: float32 <= 2 ulp for alpha = 1 (exact scaling), float64 <= 2 ulp.
+template <class V>
+struct Celu {
+  static constexpr bool kBackwardFromY = true;
+  V alpha, inv_alpha;
+  explicit Celu(const Params& p)
+      : alpha(V::set(typename V::T(p.v[0]))), inv_alpha(V::set(typename V::T(1.0 / p.v[0]))) {}
+  V forward(V x) const { return select(x > V::set(0), x, alpha * expm1(x * inv_alpha)); }
+  V backward_from_x(V x, V dy) const {
+    return select(x > V::set(0), dy, dy * exp(x * inv_alpha));
+  }
+  V backward_from_y(V y, V dy) const {
+    return select(y > V::set(0), dy, dy * fma(y, inv_alpha, V::set(1)));
+  }
+};
+
+// softplus(beta, threshold): y = log(1 + exp(beta x)) / beta, and y = x where
+// beta x > threshold (PyTorch's linear region); dy/dx = sigmoid(beta x) (1 in the linear
+// region). Evaluated as (max(z, 0) + log1p(exp(-|z|))) / beta with z = beta x: no overflow
+// and full relative accuracy for z << 0, where the result is about exp(z).
+// From y: dy/dx = 1 - exp(-beta y) = -expm1(-beta y).
+// Error: float32 <= 2 ulp, float64 <= 2 ulp (beta = 1).
+template <class V>
+struct Softplus {
+  static constexpr bool kBackwardFromY = true;
+  V beta, threshold;
+  bool unit_beta;
+  explicit Softplus(const Params& p)
+      : beta(V::set(typename V::T(p.v[0]))),
+        threshold(V::set(typename V::T(p.v[1]))),
+        unit_beta(typename V::T(p.v[0]) == typename V::T(1)) {}
+  V forward(V x) const {
+    const V z = x * beta;
+    const V sp = max(V::set(0), z) + log1p_unit(exp_nonpositive(negative_abs(z)));
+    return select(z > threshold, x, unit_beta ? sp : sp / beta);
+  }
+  V backward_from_x(V x, V dy) const {
+    const V z = x * beta;
+    return select(z > threshold, dy, SigmoidParts<V>(z).times(dy));
+  }
+  V backward_from_y(V y, V dy) const {
+    const V z = y * beta;
+    return select(z > threshold, dy, dy * -expm1(-z));
+  }
+};
+
+// logsigmoid: y = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) (= -softplus(-x));
+// dy/dx = sigmoid(-x) = 1 - exp(y) = -expm1(y).
+// Error: float32 <= 2 ulp, float64 <= 2 ulp.
+template <class V>
+struct Logsigmoid {
+  static constexpr bool kBackwardFromY = true;
+  explicit Logsigmoid(const Params&) {}
+  V forward(V x) const {
+    return min(V::set(0), x) - log1p_unit(exp_nonpositive(negative_abs(x)));
+  }
+  V backward_from_x(V x, V dy) const { return SigmoidParts<V>(-x).times(dy); }
+  V backward_from_y(V y, V dy) const { return dy * -expm1(y); }
+};
+
+// swish(beta): y = x sigmoid(beta x); silu is swish with beta = 1.
+// dy/dx = s (1 + beta x (1 - s)) with s = sigmoid(beta x). x sigmoid(z) is one corrected
+// quotient, x * num / (1 + e); for beta != 1 the rounding of z = beta x is carried into e
+// (exp(z + z_lo) = exp(z) (1 + z_lo)), which matters for z << 0 where sigmoid(z) ~ exp(z).
+// silu(-inf) = NaN, like PyTorch's x / (1 + exp(-x)).
+// Error: float32 <= 2 ulp, float64 <= 2 ulp.
+template <class V>
+struct Swish {
+  static constexpr bool kBackwardFromY = false;
+  V beta;
+  bool unit_beta;  // beta = 1 (silu): beta x is exact, no correction needed
+  explicit Swish(const Params& p)
+      : beta(V::set(typename V::T(p.v[0]))), unit_beta(typename V::T(p.v[0]) == 1) {}
+  explicit Swish(V beta_) : beta(beta_), unit_beta(true) {}
+  SigmoidParts<V> parts(V x) const {
+    if (unit_beta) return SigmoidParts<V>(x);
+    const V z = beta * x;
+    const V z_lo = fma(beta, x, -z);  // z + z_lo = beta x exactly (NaN where z is infinite)
+    return SigmoidParts<V>(z, select(is_nan(z_lo), V::set(0), z_lo));
+  }
+  V forward(V x) const { return parts(x).times(x); }
+  V backward_from_x(V x, V dy) const {
+    const SigmoidParts<V> p = parts(x);
+    const V z = beta * x;
+    // 1 - s = sigmoid(-z): e / d for z >= 0, 1 / d for z < 0.
+    const V one_minus_s =
+        divide_by_double_word(select(z >= V::set(0), p.e, V::set(1)), p.d.s, p.d.err);
+    return p.times(dy * fma(z, one_minus_s, V::set(1)));
+  }
+};
+template <class V>
+struct Silu : Swish<V> {
+  explicit Silu(const Params&) : Swish<V>(V::set(1)) {}  // bit for bit swish(beta = 1)
+};
+
+// mish: y = x tanh(softplus(x)). With e = exp(-|x|), tanh(log(1 + exp(x))) is the rational
+//   (1 + 2e) / (1 + 2e + 2e^2)          for x >= 0,
+//   e (2 + e) / (2 + e (2 + e))         for x < 0 (relative accuracy kept as x -> -inf),
+// so one exponential and one corrected quotient give the whole function. Numerators and
+// denominators are carried as exact two-term values (error-free sums and FMA products), and
+// for x < 0 the factor 2^n of e = m 2^n is applied last (subnormal results round once).
+// dy/dx = t + x (1 - t^2) sigmoid(x), t = tanh(softplus(x)), with 1 - t written without
+// cancellation: 2e^2 / (1 + 2e + 2e^2) for x >= 0, 2 / (2 + e(2 + e)) for x < 0.
+// mish(-inf) = NaN, like PyTorch's x * tanh(softplus(x)).
+// Error: float32 <= 2 ulp, float64 <= 2 ulp.
+template <class V>
+struct Mish {
+  static constexpr bool kBackwardFromY = false;
+  explicit Mish(const Params&) {}
+  struct Parts {
+    TwoSum<V> num;  // tanh(softplus(x)) = 2^shift * num / den
+    TwoSum<V> den;
+    V one_minus_num;  // 1 - tanh(softplus(x)) = one_minus_num / den
+    V shift;
+    V sigmoid_mantissa;  // sigmoid(x) = 2^shift * sigmoid_mantissa
+  };
+  // a * (b.s + b.err) as an unevaluated sum.
+  static TwoSum<V> times(V a, TwoSum<V> b) {
+    const V hi = a * b.s;
+    return {hi, fma(a, b.s, -hi) + a * b.err};
+  }
+  static Parts parts(V x) {
+    const V one = V::set(1), two = V::set(2);
+    const ExpParts<V> ep = exp_parts_nonpositive(negative_abs(x));
+    const V e = ldexp(ep.mantissa, ep.exponent);
+    const typename V::Mask positive = x >= V::set(0);
+    // x >= 0: num = 1 + 2e, den = num + 2e^2.
+    const V two_e = two * e;
+    const TwoSum<V> n_pos = fast_two_sum(max(one, two_e), min(one, two_e));
+    const V e2 = e * e;
+    const V two_e2 = two * e2, two_e2_lo = two * fma(e, e, -e2);
+    const TwoSum<V> d_pos0 = fast_two_sum(n_pos.s, two_e2);
+    const TwoSum<V> d_pos = {d_pos0.s, d_pos0.err + (n_pos.err + two_e2_lo)};
+    // x < 0: num = w = e (2 + e) (its mantissa part, scaled by 2^n at the end), den = 2 + w.
+    const TwoSum<V> two_plus_e = fast_two_sum(two, e);
+    const TwoSum<V> w_m = times(ep.mantissa, two_plus_e);
+    const TwoSum<V> w = times(e, two_plus_e);
+    const TwoSum<V> d_neg0 = fast_two_sum(two, w.s);
+    const TwoSum<V> d_neg = {d_neg0.s, d_neg0.err + w.err};
+    Parts p;
+    p.num = {select(positive, n_pos.s, w_m.s), select(positive, n_pos.err, w_m.err)};
+    p.den = {select(positive, d_pos.s, d_neg.s), select(positive, d_pos.err, d_neg.err)};
+    p.one_minus_num = select(positive, two_e2, two);
+    p.shift = select(positive, V::set(0), ep.exponent);
+    const TwoSum<V> d_sig = fast_two_sum(one, e);
+    p.sigmoid_mantissa = divide_by_double_word(select(positive, one, ep.mantissa), d_sig.s, d_sig.err);
+    return p;
+  }
+  V forward(V x) const {
+    const Parts p = parts(x);
+    const TwoSum<V> n = times(x, p.num);
+    return ldexp(divide_double_word<V, true>(n.s, n.err, p.den.s, p.den.err), p.shift);
+  }
+  V backward_from_x(V x, V dy) const {
+    const Parts p = parts(x);
+    const V rcp = V::set(1) / p.den.s;
+    const V t_mantissa = p.num.s * rcp;
+    const V t = ldexp(t_mantissa, p.shift);
+    const V sech2 = (p.one_minus_num * rcp) * (V::set(1) + t);
+    return dy * ldexp(fma(x * sech2, p.sigmoid_mantissa, t_mantissa), p.shift);
+  }
+};
+
+// hardswish: y = x relu6(x + 3) / 6: 0 for x <= -3 (as x * 0, so -0 and NaN as PyTorch),
+// x for x >= 3, x (x + 3) / 6 between, evaluated with x + 3 and x (x + 3) as exact two-term
+// values and one corrected division: exact.
+// dy/dx (PyTorch's vectorised hardswish_backward): 0 for x <= -3, 1 for x >= 3, x / 3 + 1/2
+// between (NaN for NaN).
+template <class V>
+struct Hardswish {
+  static constexpr bool kBackwardFromY = false;
+  explicit Hardswish(const Params&) {}
+  V forward(V x) const {
+    const V three = V::set(3);
+    const TwoSum<V> s = fast_two_sum(three, x);
+    const V p = x * s.s;
+    const V p_lo = fma(x, s.s, -p) + x * s.err;
+    const V mid = divide_by_6(p, p_lo);
+    return select(x >= three, x, select(x <= -three, x * V::set(0), mid));
+  }
+  V backward_from_x(V x, V dy) const {
+    using T = typename V::T;
+    const V three = V::set(3);
+    const V slope = fma(x, V::set(T(1) / T(3)), V::set(T(0.5)));
+    return select(x <= -three, V::set(0), select(x >= three, dy, dy * slope));
+  }
+};
+
+// tanhshrink: y = x - tanh(x); dy/dx = tanh(x)^2.
+// Below 3/4, x - tanh(x) = x^3 Q(x^2) by its own series (no cancellation); above, tanh is formed as an unevaluated sum hi + lo and subtracted in two
+// steps, so the result keeps its relative accuracy where x and tanh(x) are close.
+// Error: float32 <= 2 ulp, float64 <= 2 ulp.
+template <class V>
+struct Tanhshrink {
+  static constexpr bool kBackwardFromY = false;
+  explicit Tanhshrink(const Params&) {}
+  V forward(V x) const {
+    const V one = V::set(1);
+    const V a = abs(x);
+    // Below the threshold: a^3 Q(a^2) with a^3 formed exactly as hi + lo (error-free FMA
+    // products) so that only Q's rounding and the final one remain.
+    const V a2 = a * a;
+    const V a2_lo = fma(a, a, -a2);
+    const V a3 = a * a2;
+    const V a3_lo = fma(a, a2, -a3) + a * a2_lo;
+    const V q = tanhshrink_small_tail(a2);
+    const V small = fma(a3, q, a3_lo * q);
+    // Above the threshold, tanh(a) = (1 - e) / (1 + e) with e = exp(-2a) carried as hi + lo:
+    // a - tanh(a) cancels up to 10x just above atanh(1/2), so e's own rounding would show.
+    const TwoSum<V> e = exp_double_word_nonpositive(V::set(-2) * a);
+    const TwoSum<V> num0 = fast_two_sum(one, -e.s);
+    const TwoSum<V> den0 = fast_two_sum(one, e.s);
+    const TwoSum<V> t =
+        divide_double_word_parts(num0.s, num0.err - e.err, den0.s, den0.err + e.err);
+    const V large = (a - t.s) - t.err;
+    const V y = select(a < V::set(TanhshrinkConstants<typename V::T>::kSmall), small, large);
+    // x - tanh(x) is +0 for x = -0 (and keeps the sign of x for tiny x that underflow).
+    return select(x == V::set(0), V::set(0), bit_xor(y, sign_bit(x)));
+  }
+  V backward_from_x(V x, V dy) const {
+    const V t = Tanh<V>(Params{}).forward(x);
     return dy * (t * t);
   }
 };

@@ -15,6 +15,7 @@ namespace {
 #include "simd/vec_scalar-inl.hpp"
 #include "kernels/math-inl.hpp"
 #include "kernels/activations-inl.hpp"
+#include "kernels/structured-inl.hpp"
 #include "kernels/loop-inl.hpp"
 
 constexpr KernelTable kTable = make_table("scalar");

@@ -101,5 +101,6 @@ constexpr KernelTable make_table(const char* isa) {
       },
       &copy_loop<VecF32>,
       &copy_loop<VecF64>,
+      structured_kernels(),
   };
 }

@@ -33,21 +33,34 @@ TwoSum<V> fast_two_sum(V a, V b) {
 // One division: q0 = nh * (1/dh) is within a couple of ulps; its exact residual
 // nh - q0*dh (one FMA, exact because q0 is that close) plus the low parts gives the
 // correction, applied with a final FMA. Error: 0.5 ulp + O(2^-2p).
-template <class V>
+// KeepSpecials: where the residual is NaN (an infinite numerator: inf - inf) or the
+// numerator is zero (whose sign the +0 correction would erase), return the plain quotient,
+// which is then already the answer. Callers whose numerators are finite and nonzero skip it.
+template <class V, bool KeepSpecials = false>
 V divide_double_word(V nh, V nl, V dh, V dl) {
   const V rcp = V::set(1) / dh;
   const V q0 = nh * rcp;
   V r = fnma(q0, dh, nh);  // exact
   r = fnma(q0, dl, r + nl);
-  return fma(r, rcp, q0);
+  const V y = fma(r, rcp, q0);
+  if constexpr (KeepSpecials) return select(is_nan(r) | (nh == V::set(0)), q0, y);
+  return y;
 }
-// The same for a numerator that is a single number.
+// The same, returning the quotient as an unevaluated sum hi + lo (lo is the correction
+// term, exact to about 2^-p of itself), for callers that subtract it from something close.
+template <class V>
+TwoSum<V> divide_double_word_parts(V nh, V nl, V dh, V dl) {
+  const V rcp = V::set(1) / dh;
+  const V q0 = nh * rcp;
+  V r = fnma(q0, dh, nh);
+  r = fnma(q0, dl, r + nl);
+  const V hi = fma(r, rcp, q0);
+  return {hi, fma(r, rcp, q0 - hi)};
+}
+// The same for a numerator that is a single number, keeping specials.
 template <class V>
 V divide_by_double_word(V n, V dh, V dl) {
-  const V rcp = V::set(1) / dh;
-  const V q0 = n * rcp;
-  const V r = fnma(q0, dl, fnma(q0, dh, n));
-  return fma(r, rcp, q0);
+  return divide_double_word<V, true>(n, V::set(0), dh, dl);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -60,14 +73,15 @@ V divide_by_double_word(V n, V dh, V dl) {
 //   the result is neither 0 nor inf, so the clamped values still round to 0 / overflow to
 //   inf exactly as the true function; subnormal results are rounded once by ldexp.
 // Special cases: exp(NaN) = NaN, exp(-inf) = +0, exp(+inf) = +inf.
-// Accuracy (relative, before any use): about 0.6 ulp in float32 and float64.
+// Accuracy (relative): about 0.75 ulp in float32 and float64 (polynomial 0.73 / 0.71 ulp,
+//   plus the reduction error).
 template <class T>
 struct ExpConstants;
 template <>
 struct ExpConstants<float> {
   static constexpr float kLog2e = 0x1.715476p+0f;
-  static constexpr float kLn2Hi = 0x1.62ep-1f;
-  static constexpr float kLn2Lo = 0x1.0bfbe8p-15f;
+  static constexpr float kLn2Hi = 0x1.62e4p-1f;  // 16 bits: n * kLn2Hi exact for |n| <= 160
+  static constexpr float kLn2Lo = 0x1.7f7d1cp-20f;
   static constexpr float kRoundMagic = 0x1.8p23f;  // x + kRoundMagic rounds x to an integer
   static constexpr float kMinArg = -104.0f;        // exp(-104) < 2^-150: rounds to +0
   static constexpr float kMaxArg = 89.0f;          // exp(89) > FLT_MAX: overflows to inf
@@ -75,27 +89,49 @@ struct ExpConstants<float> {
 template <>
 struct ExpConstants<double> {
   static constexpr double kLog2e = 0x1.71547652b82fep+0;
-  static constexpr double kLn2Hi = 0x1.62e42fefa38p-1;
+  static constexpr double kLn2Hi = 0x1.62e42fefa38p-1;  // 42 bits: exact for |n| <= 1100
   static constexpr double kLn2Lo = 0x1.ef35793c7673p-45;
   static constexpr double kRoundMagic = 0x1.8p52;
   static constexpr double kMinArg = -746.0;
   static constexpr double kMaxArg = 710.0;
 };
 
-// exp(r) for |r| <= ln2/2 (plus rounding slack), Horner's rule down to a final
-// fma(r, q, 1): that last step rounds once and q's own error is scaled by |r| < 0.35.
-inline VecF32 exp_reduced(VecF32 r) {
-  // Taylor coefficients 1/k!, k = 1..7 (truncation error < 2^-27 on the interval).
-  const VecF32 q = horner(r, 1.0f, 0x1p-1f, 0x1.555556p-3f, 0x1.555556p-5f, 0x1.111112p-7f,
-                          0x1.6c16c2p-10f, 0x1.a01a02p-13f);
-  return fma(q, r, VecF32::set(1.0f));
+// exp(r) for |r| <= ln2/2 (plus rounding slack): 1 + r + r^2 Q(r) with Q a minimax fit
+// (relative error 2^-28.25 in float32 at degree 6, 2^-57.92 in float64 at degree 11), in
+// the nested order s = Q(r) by Horner, s = fma(s, r, 1), y = fma(s, r, 1): the last step
+// rounds once and s's own error is scaled by |r| < 0.35. Measured 0.727 ulp (float32) and
+// 0.705 ulp (float64) on dense grids of the interval (tools/fit_polynomials.py).
+// Q(r) = (exp(r) - 1 - r) / r^2.
+inline VecF32 exp_reduced_inner(VecF32 r) {
+  return horner(r, 0x1.fffffcp-2f, 0x1.555494p-3f, 0x1.5558bep-5f, 0x1.123856p-7f,
+                0x1.6a3d0ep-10f);
 }
-inline VecF64 exp_reduced(VecF64 r) {
-  const VecF64 q = horner(r, 1.0, 0x1p-1, 0x1.5555555555555p-3, 0x1.5555555555555p-5,
-                          0x1.1111111111111p-7, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13,
-                          0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19, 0x1.27e4fb7789f5cp-22,
-                          0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29, 0x1.6124613a86d09p-33);
-  return fma(q, r, VecF64::set(1.0));
+inline VecF64 exp_reduced_inner(VecF64 r) {
+  return horner(r, 0x1.000000000000ap-1, 0x1.555555555550dp-3, 0x1.55555555507bap-5,
+                0x1.111111112453fp-7, 0x1.6c16c184319ep-10, 0x1.a01a013850448p-13,
+                0x1.a0199a21bd8c8p-16, 0x1.71df0cc1ea062p-19, 0x1.28ad4c1c0ec1ep-22,
+                0x1.ad9ef00129bc3p-26);
+}
+template <class V>
+V exp_reduced(V r) {
+  const V one = V::set(1);
+  return fma(fma(exp_reduced_inner(r), r, one), r, one);
+}
+
+// expm1(r) for |r| <= ln2/2: r + r^2/2 + r^3 R(r), minimax (2^-31.1 float32 at degree 7,
+// 2^-61.6 float64 at degree 12), evaluated as s = 1/2 + r R(r) by Horner and
+// fma(r*r, s, r). Measured 0.685 ulp (float32) and 0.678 ulp (float64).
+inline VecF32 expm1_reduced(VecF32 r) {
+  const VecF32 s = horner(r, 0.5f, 0x1.555554p-3f, 0x1.5554f8p-5f, 0x1.1112dep-7f,
+                          0x1.6d3a24p-10f, 0x1.9e66b8p-13f);
+  return fma(r * r, s, r);
+}
+inline VecF64 expm1_reduced(VecF64 r) {
+  const VecF64 s = horner(r, 0.5, 0x1.5555555555559p-3, 0x1.5555555555559p-5,
+                          0x1.111111110f708p-7, 0x1.6c16c16c16799p-10, 0x1.a01a01af9c9b3p-13,
+                          0x1.a01a019e846acp-16, 0x1.71ddf93a0b68ep-19, 0x1.27e4f8569a99fp-22,
+                          0x1.af5d00f8fc5b8p-26, 0x1.1f395ee9d223ap-29);
+  return fma(r * r, s, r);
 }
 
 // exp of a clamped argument (kMinArg <= z <= kMaxArg, or NaN).
@@ -116,10 +152,146 @@ V exp(V z) {
   return exp_clamped(min(V::set(C::kMaxArg), max(V::set(C::kMinArg), z)));
 }
 
+// exp(z) = ldexp(mantissa, exponent) for z <= 0, unscaled, so that a caller multiplying
+// exp(z) by something (x exp(x) in silu, up to |x| ~ 2^7 in float32) can scale once at the
+// end and keep subnormal results exact to one rounding. The range therefore reaches further
+// down than exp's (kPartsMinArg); mantissa is 0 below it (including z = -inf), where even
+// such products underflow. NaN -> NaN.
+template <class T>
+struct ExpPartsConstants;
+template <>
+struct ExpPartsConstants<float> {
+  static constexpr float kMinArg = -120.0f;
+};
+template <>
+struct ExpPartsConstants<double> {
+  static constexpr double kMinArg = -760.0;
+};
+template <class V>
+struct ExpParts {
+  V mantissa, exponent;
+};
+template <class V>
+ExpParts<V> exp_parts_nonpositive(V z) {
+  using C = ExpConstants<typename V::T>;
+  const V lo = V::set(ExpPartsConstants<typename V::T>::kMinArg);
+  const V zc = max(lo, z);
+  const V magic = V::set(C::kRoundMagic);
+  const V n = fma(zc, V::set(C::kLog2e), magic) - magic;
+  V r = fnma(n, V::set(C::kLn2Hi), zc);
+  r = fnma(n, V::set(C::kLn2Lo), r);
+  return {select(z < lo, V::set(0), exp_reduced(r)), n};
+}
+
 // exp(z) for z <= 0 (or NaN): one clamp fewer.
 template <class V>
 V exp_nonpositive(V z) {
   return exp_clamped(max(V::set(ExpConstants<typename V::T>::kMinArg), z));
+}
+
+// ---------------------------------------------------------------------------------------
+// expm1(z) = exp(z) - 1
+//
+// Formula: z = n*ln2 + r as for exp; expm1(z) = 2^n (1 + expm1(r)) - 1
+//   = 2 * (h * expm1(r) + (h - 1/2)) with h = 2^(n-1): h - 1/2 is exact wherever it matters
+//   and h stays finite up to the overflow threshold. n = 0 returns expm1(r) itself, so tiny
+//   and subnormal z come back exactly.
+// Range: all inputs; z below kExpm1MinArg returns -1 (exp(z) is below half an ulp of 1).
+// Special cases: NaN -> NaN, -inf -> -1, +inf -> +inf, -0 -> -0.
+// Accuracy (relative): about 1 ulp in float32 and float64.
+template <class T>
+struct Expm1Constants;
+template <>
+struct Expm1Constants<float> {
+  static constexpr float kMinArg = -30.0f;
+};
+template <>
+struct Expm1Constants<double> {
+  static constexpr double kMinArg = -40.0;
+};
+
+template <class V>
+V expm1(V x) {
+  using T = typename V::T;
+  using C = ExpConstants<T>;
+  const V z = min(V::set(C::kMaxArg), max(V::set(Expm1Constants<T>::kMinArg), x));
+  const V magic = V::set(C::kRoundMagic);
+  const V n = fma(z, V::set(C::kLog2e), magic) - magic;
+  V r = fnma(n, V::set(C::kLn2Hi), z);
+  r = fnma(n, V::set(C::kLn2Lo), r);
+  const V em = expm1_reduced(r);
+  const V half = V::set(T(0.5));
+  const V h = ldexp(half, n);  // 2^(n-1)
+  const V scaled = V::set(T(2)) * fma(h, em, h - half);
+  // n = 0: expm1(r) itself, with the sign of zero kept (expm1(-0) = -0).
+  return select(n == V::set(T(0)), bit_or(em, sign_bit(x)), scaled);
+}
+
+// ---------------------------------------------------------------------------------------
+// log1p(t) for 0 <= t <= 1 (the range softplus and log-sigmoid need: t = exp(-|z|)).
+//
+// Formula: 1 + t = 2^k (1 + f) with k = 0, f = t for t < 1/2, and k = 1, f = (t - 1)/2
+//   (exact) otherwise, so -1/4 <= f < 1/2. With s = f / (2 + f),
+//   log1p(f) = 2 atanh(s) = 2s + s T(s^2), T(w) = sum 2 w^j / (2j + 1), and since
+//   2s = f - s f:  log1p(f) = f - s (f - T(s^2)). The leading f is exact and the rounded
+//   division only enters the correction (at most 0.2 f), so the result stays within about
+//   0.6 ulp; T is its Taylor series (|s| <= 1/5, 6 terms in float32, 12 in float64).
+// Special cases: log1p(0) = 0; NaN -> NaN.
+template <class T>
+struct Log1pConstants;
+template <>
+struct Log1pConstants<float> {
+  static constexpr float kLn2Hi = 0x1.62e4p-1f;
+  static constexpr float kLn2Lo = 0x1.7f7d1cp-20f;
+};
+template <>
+struct Log1pConstants<double> {
+  static constexpr double kLn2Hi = 0x1.62e42fefa38p-1;
+  static constexpr double kLn2Lo = 0x1.ef35793c7673p-45;
+};
+
+// T(w) = sum_j 2 w^j / (2j + 1) divided by w (the caller multiplies by w).
+inline VecF32 log1p_atanh_tail(VecF32 w) {
+  return horner(w, 2.0f / 3, 2.0f / 5, 2.0f / 7, 2.0f / 9, 2.0f / 11, 2.0f / 13);
+}
+inline VecF64 log1p_atanh_tail(VecF64 w) {
+  return horner(w, 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15, 2.0 / 17,
+                2.0 / 19, 2.0 / 21, 2.0 / 23, 2.0 / 25);
+}
+
+template <class V>
+V log1p_unit(V t) {
+  using T = typename V::T;
+  using C = Log1pConstants<T>;
+  const V one = V::set(1), half = V::set(T(0.5));
+  const typename V::Mask upper = t >= half;
+  const V f = select(upper, (t - one) * half, t);
+  const V k = select(upper, one, V::set(0));
+  const V s = f / (V::set(2) + f);
+  const V w = s * s;
+  const V tail = w * log1p_atanh_tail(w);
+  const V log1p_f = fnma(s, f - tail, f);
+  return fma(k, V::set(C::kLn2Hi), fma(k, V::set(C::kLn2Lo), log1p_f));
+}
+
+// exp(z) for z <= 0 as an unevaluated sum hi + lo, for callers that subtract it from
+// something close (tanhshrink). exp(r) = 1 + r s(r) is split exactly: hi = fma(s, r, 1),
+// lo = fma(s, r, 1 - hi) (1 - hi is exact for hi in [0.7, 1.5]); the scaling by 2^n is exact
+// except where hi underflows, and there lo no longer matters.
+template <class V>
+TwoSum<V> exp_double_word_nonpositive(V z) {
+  using C = ExpConstants<typename V::T>;
+  const V zc = max(V::set(C::kMinArg), z);
+  const V magic = V::set(C::kRoundMagic);
+  const V n = fma(zc, V::set(C::kLog2e), magic) - magic;
+  V r = fnma(n, V::set(C::kLn2Hi), zc);
+  r = fnma(n, V::set(C::kLn2Lo), r);
+  const V one = V::set(1);
+  // exp_reduced(r) = fma(fma(s, r, 1), r, 1): split its last step.
+  const V s = fma(exp_reduced_inner(r), r, one);
+  const V hi = fma(s, r, one);
+  const V lo = fma(s, r, one - hi);
+  return {ldexp(hi, n), ldexp(lo, n)};
 }
 
 // -|x|, one bit operation.
@@ -134,29 +306,56 @@ template <class T>
 struct TanhConstants;
 template <>
 struct TanhConstants<float> {
-  static constexpr float kSmall = 0x1.193ea8p-1f;  // atanh(1/2) = 0.5493...
+  static constexpr float kSmall = 0x1.193ea8p-1f;  // RN(atanh(1/2)) = 0.5493...; fit covers it
 };
 template <>
 struct TanhConstants<double> {
   static constexpr double kSmall = 0x1.193ea7aad030bp-1;
 };
 
-inline VecF32 tanh_small(VecF32 a) {
-  const VecF32 a2 = a * a;
-  // Taylor series of (tanh(a) - a) / a^3 in a^2 (provisional; tools/fit_polynomials.py).
-  const VecF32 q = horner(a2, -0x1.555556p-2f, 0x1.111112p-3f, -0x1.ba1ba2p-5f, 0x1.664f48p-6f,
-                          -0x1.226e36p-7f, 0x1.d6d3d0p-9f, -0x1.7da364p-10f, 0x1.355824p-11f,
-                          -0x1.f57d78p-13f);
-  return fma(a * a2, q, a);
+// Minimax on [0, atanh(1/2)] for the relative error of tanh (2^-29.7 float32 at degree 11,
+// 2^-60.6 float64 at degree 23); measured 0.70 / 0.69 ulp (tools/fit_polynomials.py).
+// P(a^2) = (tanh(a) - a) / a^3.
+inline VecF32 tanh_small_tail(VecF32 a2) {
+  return horner(a2, -0x1.55554ap-2f, 0x1.110ceep-3f, -0x1.b91e7ep-5f, 0x1.58e518p-6f,
+                -0x1.9921a2p-8f);
 }
-inline VecF64 tanh_small(VecF64 a) {
-  const VecF64 a2 = a * a;
-  const VecF64 q = horner(
-      a2, -0x1.5555555555555p-2, 0x1.1111111111111p-3, -0x1.ba1ba1ba1ba1cp-5,
-      0x1.664f4882c10fap-6, -0x1.226e355e6c23dp-7, 0x1.d6d3d0e157de0p-9, -0x1.7da36452b75e3p-10,
-      0x1.3558248036744p-11, -0x1.f57d7734d1664p-13, 0x1.967e18afcafadp-14,
-      -0x1.497d8eea25259p-15, 0x1.0b132d39a6050p-16, -0x1.b0f72d3ee24e9p-18,
-      0x1.5ef2da474e5b7p-19, -0x1.1c77df95c1c0dp-20, 0x1.cd299de4ae6bbp-22,
-      -0x1.75cde6563fed9p-23, 0x1.2efe8db3aff1fp-24, -0x1.eb3229047434cp-26);
-  return fma(a * a2, q, a);
+inline VecF64 tanh_small_tail(VecF64 a2) {
+  return horner(a2, -0x1.555555555554fp-2, 0x1.111111111079p-3, -0x1.ba1ba1b97cb42p-5,
+                0x1.664f4859411d3p-6, -0x1.226e2f0e6f55fp-7, 0x1.d6d29aa591a88p-9,
+                -0x1.7d8fc7c1cfb1cp-10, 0x1.34834ee65c93dp-11, -0x1.e96c175418f2cp-13,
+                0x1.5d6a37c52c27dp-14, -0x1.46f93a56c0d17p-16);
+}
+// (a - tanh(a)) / a^3 = 1/3 - 2a^2/15 + ... by its Taylor series, for tanhshrink, which needs
+// this quotient (not tanh) to full relative accuracy up to kTanhshrinkSmall = 3/4, above
+// which a - tanh(a) cancels by less than 5x: 14 / 27 terms leave a truncation error below
+// 2^-27 / 2^-55 of it there.
+template <class T>
+struct TanhshrinkConstants {
+  static constexpr T kSmall = T(0.75);
+};
+inline VecF32 tanhshrink_small_tail(VecF32 a2) {
+  return horner(a2,
+                0x1.555556p-2f, -0x1.111112p-3f, 0x1.ba1ba2p-5f, -0x1.664f48p-6f, 0x1.226e36p-7f,
+                -0x1.d6d3dp-9f, 0x1.7da364p-10f, -0x1.355824p-11f, 0x1.f57d78p-13f,
+                -0x1.967e18p-14f, 0x1.497d8ep-15f, -0x1.0b132ep-16f, 0x1.b0f72ep-18f,
+                -0x1.5ef2dap-19f);
+}
+inline VecF64 tanhshrink_small_tail(VecF64 a2) {
+  return horner(a2,
+                0x1.5555555555555p-2, -0x1.1111111111111p-3, 0x1.ba1ba1ba1ba1cp-5,
+                -0x1.664f4882c10fap-6, 0x1.226e355e6c23dp-7, -0x1.d6d3d0e157de0p-9,
+                0x1.7da36452b75e3p-10, -0x1.3558248036744p-11, 0x1.f57d7734d1664p-13,
+                -0x1.967e18afcafadp-14, 0x1.497d8eea25259p-15, -0x1.0b132d39a6050p-16,
+                0x1.b0f72d3ee24e9p-18, -0x1.5ef2da474e5b7p-19, 0x1.1c77df95c1c0dp-20,
+                -0x1.cd299de4ae6bbp-22, 0x1.75cde6563fed9p-23, -0x1.2efe8db3aff1fp-24,
+                0x1.eb3229047434cp-26, -0x1.8e25ff9327e2cp-27, 0x1.42ba1a349b490p-28,
+                -0x1.0597b61cb3092p-29, 0x1.a813f6eaa7058p-31, -0x1.57bea2950f11ep-32,
+                0x1.16a101c5fde96p-33, -0x1.c3b23b05e39f9p-35, 0x1.6e2193ae496d5p-36);
+}
+
+template <class V>
+V tanh_small(V a) {
+  const V a2 = a * a;
+  return fma(a * a2, tanh_small_tail(a2), a);
 }

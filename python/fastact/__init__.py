@@ -36,6 +36,21 @@ from ._core import (
 from ._core import backward as _backward
 from ._core import build_info as _build_info
 from ._core import forward as _forward
+from ._structured import (
+    glu,
+    glu_backward,
+    log_softmax,
+    log_softmax_backward,
+    maxout,
+    maxout_backward,
+    prelu,
+    prelu_backward,
+    softmax,
+    softmax_backward,
+    softmin,
+    softmin_backward,
+)
+from ._structured import __all__ as _STRUCTURED_ALL
 
 __version__ = _build_info()["version"]
 
@@ -141,4 +156,5 @@ __all__ = [
     "set_num_threads",
     *_CORE_NAMES,
     *(f"{n}_backward" for n in _CORE_NAMES),
+    *_STRUCTURED_ALL,
 ]

@@ -1,0 +1,927 @@
+// The structured activations: softmax, log_softmax, softmin, glu, maxout and prelu, forward
+// and backward, written once over the vector type V and compiled once per ISA.
+// Fragment: included by isa_*.cpp inside the ISA's anonymous namespace, after
+// activations-inl.hpp (it reuses Sigmoid and math-inl's exp). The signatures and layouts
+// are in common/structured_table.hpp; the bindings cut the arrays into pieces by their
+// shape alone and call these kernels from the OpenMP driver in bindings/structured.cpp.
+//
+// Rules kept here as in the elementwise loops: partial vectors are masked loads/stores (no
+// scalar epilogue, no access past the end); every reduction runs in one fixed order that
+// depends only on the piece's shape, so results are the same for every thread count.
+// Horizontal reductions go through a small stack array in a fixed pairwise order.
+//
+// Helper names start with st_ to stay clear of the elementwise fragments.
+
+// ---------------------------------------------------------------------------------------
+// Helpers.
+
+// Lanes [0, m) of a vector at p (a full load when m == kLanes).
+template <class V>
+V st_load(const typename V::T* p, std::size_t m) {
+  return m == V::kLanes ? V::load(p) : V::load_n(p, m);
+}
+template <class V>
+void st_store(V v, typename V::T* p, std::size_t m) {
+  if (m == V::kLanes) {
+    v.store(p);
+  } else {
+    v.store_n(p, m);
+  }
+}
+
+// The mask of lanes [0, m).
+template <class V>
+typename V::Mask st_lanes_below(std::size_t m) {
+  using T = typename V::T;
+  T ones[V::kLanes];
+  V::set(T(1)).store(ones);
+  return V::load_n(ones, m) == V::set(T(1));
+}
+
+// Lanes [0, m) of p[0], p[stride], p[2 stride], ...: a contiguous load when stride == 1,
+// otherwise gathered through a stack array (the vector interface has no gather).
+template <class V>
+V st_load_strided(const typename V::T* p, std::size_t stride, std::size_t m) {
+  if (stride == 1) return st_load<V>(p, m);
+  typename V::T buf[V::kLanes];
+  for (std::size_t l = 0; l < m; ++l) buf[l] = p[l * stride];
+  return V::load_n(buf, m);
+}
+template <class V>
+void st_store_strided(V v, typename V::T* p, std::size_t stride, std::size_t m) {
+  if (stride == 1) {
+    st_store(v, p, m);
+    return;
+  }
+  typename V::T buf[V::kLanes];
+  v.store(buf);
+  for (std::size_t l = 0; l < m; ++l) p[l * stride] = buf[l];
+}
+
+// Sum / max of the lanes, pairwise in a fixed order.
+template <class V>
+typename V::T st_reduce_add(V v) {
+  typename V::T lanes[V::kLanes];
+  v.store(lanes);
+  for (std::size_t w = V::kLanes / 2; w > 0; w /= 2)
+    for (std::size_t i = 0; i < w; ++i) lanes[i] = lanes[i] + lanes[i + w];
+  return lanes[0];
+}
+// For vectors without NaN (the running maxima below never hold one).
+template <class V>
+typename V::T st_reduce_max(V v) {
+  typename V::T lanes[V::kLanes];
+  v.store(lanes);
+  for (std::size_t w = V::kLanes / 2; w > 0; w /= 2)
+    for (std::size_t i = 0; i < w; ++i) lanes[i] = lanes[i + w] > lanes[i] ? lanes[i + w] : lanes[i];
+  return lanes[0];
+}
+
+// log1p of every lane with the C library's correctly-rounded-in-practice log1p (glibc,
+// < 1 ulp). Used once per row (or once per column vector), never per element.
+inline float st_log1p_scalar(float v) { return ::log1pf(v); }
+inline double st_log1p_scalar(double v) { return ::log1p(v); }
+template <class V>
+V st_log1p_lanes(V v) {
+  typename V::T lanes[V::kLanes];
+  v.store(lanes);
+  for (std::size_t i = 0; i < V::kLanes; ++i) lanes[i] = st_log1p_scalar(lanes[i]);
+  return V::load(lanes);
+}
+
+// a + b = s + err exactly for any a, b (Knuth's TwoSum; NaN err when s is not finite).
+template <class V>
+TwoSum<V> st_two_sum(V a, V b) {
+  const V s = a + b;
+  const V bb = s - a;
+  return {s, (a - (s - bb)) + (b - bb)};
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax(x)_i = exp(x_i - m) / S,  m = max_j x_j,  S = sum_j exp(x_j - m)
+// log_softmax(x)_i = (x_i - m) - log(S)
+// softmin(x) = softmax(-x)
+//
+// Derivatives (vector-Jacobian products with the upstream gradient g):
+//   softmax:      dx = y * (g - sum(g * y))
+//   log_softmax:  dx = g - exp(y) * sum(g)          (exp(y) = softmax(x))
+//   softmin:      dx = -(y * (g - sum(g * y)))      (y = softmin(x))
+// From x the forward output is recomputed first (three passes as the forward; the sum of
+// g * y is formed as sum(g * e) / S).
+//
+// Stability: the row maximum is subtracted, so exp never overflows (logits of +-1e4 or
+//   +-FLT_MAX are fine) and the largest term is exactly 1.
+// Accuracy: z = x - m is carried as an exact two-term sum z + z_lo (z_lo is lost to rounding
+//   when |x| and |m| differ in magnitude, and exp turns that absolute error into a relative
+//   one of |z| ulp), and exp(z + z_lo) takes z_lo into its reduced argument. Sums are blocked
+//   and compensated:
+//   kStBlockVecs plain vector adds per block, the blocks added with an exact TwoSum, the
+//   lanes with a compensated scalar loop; so S is accurate to about 1 ulp for any row length
+//   instead of O(len / kLanes) ulp. e / S is one corrected quotient. log(S) is
+//   log1p((k - 1) + s), k the number of terms equal to 1 (x == m) and s the sum of the
+//   others, so log_softmax keeps its relative accuracy when one logit dominates
+//   (log S ~ s). Measured (tests/test_structured.py): softmax <= 4 ulp, log_softmax <= 2 ulp
+//   in float32 and float64, on every ISA, for rows of up to 30000 logits.
+// Special values (as PyTorch): a NaN or a +inf in a row makes the whole row NaN
+//   (inf - inf); -inf entries give 0 (softmax) / -inf (log_softmax) while a finite entry
+//   exists; a row of only -inf is NaN. softmin mirrors it on -x. A length-1 row is
+//   softmax 1, log_softmax 0 (for finite x).
+// Vectorisation: along the row when the axis is the last (inner == 1): a pass for the max,
+//   a fused pass exp(x - m) -> y and its sum, a scaling pass; across columns otherwise, with
+//   running per-column maxima and sums over the axis, kStColVecs vectors of columns at a time.
+
+// The columns of a column-form block: up to kStColVecs vectors, the last possibly partial.
+constexpr std::size_t kStColVecs = 4;
+// Plain vector adds per accumulator between two compensated block additions.
+constexpr std::size_t kStBlockVecs = 16;
+
+template <class V, bool Neg>
+V st_load_signed(const typename V::T* p, std::size_t m) {
+  const V v = st_load<V>(p, m);
+  if constexpr (Neg) {
+    return -v;
+  } else {
+    return v;
+  }
+}
+
+// A blocked compensated sum, lane by lane: each block (a plain vector sum of at most
+// kStBlockVecs terms) is added to hi with an exact TwoSum whose error goes to lo.
+template <class V>
+struct StSum {
+  V hi, lo;
+  static StSum zero() { return {V::set(0), V::set(0)}; }
+  void add_block(V b) {
+    const TwoSum<V> t = st_two_sum(hi, b);
+    hi = t.s;
+    lo = lo + t.err;
+  }
+  // hi + lo; hi itself where lo is NaN from an infinite hi (the sum is inf or NaN anyway).
+  V value() const { return select(is_nan(lo), hi, hi + lo); }
+};
+
+// The sum of all lanes of an StSum, compensated in a fixed lane order.
+template <class V>
+typename V::T st_reduce_sum(const StSum<V>& s) {
+  using T = typename V::T;
+  T hi[V::kLanes], lo[V::kLanes];
+  s.hi.store(hi);
+  s.lo.store(lo);
+  T sum = hi[0], err = lo[0];
+  for (std::size_t l = 1; l < V::kLanes; ++l) {
+    const T t = sum + hi[l];
+    const T bb = t - sum;
+    err = err + ((sum - (t - bb)) + (hi[l] - bb)) + lo[l];
+    sum = t;
+  }
+  return err != err ? sum : sum + err;
+}
+
+// exp(z + z_lo) for z <= 0 (or NaN) and a small correction |z_lo| <= ulp(z)/2: math-inl's
+// exp (same constants, polynomial and scaling) with z_lo added to the reduced argument, where
+// it costs one rounding of a number below 2^-24 relative: the result keeps exp's accuracy
+// (about 0.75 ulp) for the two-term argument. (A candidate for math-inl.hpp.)
+template <class V>
+V st_exp_two(V z, V z_lo) {
+  using C = ExpConstants<typename V::T>;
+  const V zc = max(V::set(C::kMinArg), z);  // NaN stays NaN
+  const V magic = V::set(C::kRoundMagic);
+  const V n = fma(zc, V::set(C::kLog2e), magic) - magic;
+  V r = fnma(n, V::set(C::kLn2Hi), zc);  // exact
+  r = fnma(n, V::set(C::kLn2Lo), r) + z_lo;
+  return ldexp(exp_reduced(r), n);
+}
+
+// exp(x - m), with z = x - m and its rounding error z_lo (0 where z is not finite).
+template <class V>
+struct StExpTerm {
+  V z, z_lo, e;
+};
+template <class V>
+StExpTerm<V> st_exp_term(V x, V m) {
+  const TwoSum<V> d = st_two_sum(x, -m);
+  const V z_lo = select(is_nan(d.err), V::set(0), d.err);
+  return {d.s, z_lo, st_exp_two(d.s, z_lo)};
+}
+
+// e / S with one corrected quotient: q = e * (1/S), then the exact residual e - q*S.
+template <class V>
+V st_divide(V e, V s, V rcp) {
+  const V q = e * rcp;
+  return fma(fnma(q, s, e), rcp, q);
+}
+
+// The backward formulas from y (or from the recomputed y) and the row's sum d.
+template <class V, SoftmaxKind K>
+V st_softmax_grad(V y, V g, V d) {
+  if constexpr (K == SoftmaxKind::log_softmax) {
+    return fnma(y, d, g);  // g - softmax * sum(g); y here is softmax(x) = exp(log_softmax)
+  } else if constexpr (K == SoftmaxKind::softmin) {
+    return -(y * (g - d));
+  } else {
+    return y * (g - d);
+  }
+}
+
+// The maximum of a row (NaN entries ignored; -inf for an all-NaN row).
+template <class V, bool Neg>
+typename V::T st_row_max(const typename V::T* x, std::size_t n) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  const V ninf = V::set(-std::numeric_limits<T>::infinity());
+  V a0 = ninf, a1 = ninf, a2 = ninf, a3 = ninf;
+  std::size_t i = 0;
+  // max(v, acc): a NaN v leaves acc unchanged, so the accumulators never hold NaN.
+  for (; i + 4 * L <= n; i += 4 * L) {
+    a0 = max(st_load_signed<V, Neg>(x + i, L), a0);
+    a1 = max(st_load_signed<V, Neg>(x + i + L, L), a1);
+    a2 = max(st_load_signed<V, Neg>(x + i + 2 * L, L), a2);
+    a3 = max(st_load_signed<V, Neg>(x + i + 3 * L, L), a3);
+  }
+  for (; i + L <= n; i += L) a0 = max(st_load_signed<V, Neg>(x + i, L), a0);
+  if (i < n) {
+    const V v = st_load_signed<V, Neg>(x + i, n - i);
+    a1 = max(select(st_lanes_below<V>(n - i), v, ninf), a1);
+  }
+  return st_reduce_max(max(max(a0, a1), max(a2, a3)));
+}
+
+// ---- Row form (axis last, contiguous) ------------------------------------------------------
+
+// Walks a row of n elements in blocks of kStBlockVecs vectors: begin() before each block,
+// body(i, w, slot) for the vector at i (w lanes: L except possibly the very last; slot 0/1
+// alternates so that two accumulators hide the add latency), end() after each block.
+template <class V, class Begin, class Body, class End>
+void st_row_blocks(std::size_t n, const Begin& begin, const Body& body, const End& end) {
+  constexpr std::size_t L = V::kLanes;
+  std::size_t i = 0;
+  while (i < n) {
+    const std::size_t stop = n - i > kStBlockVecs * L ? i + kStBlockVecs * L : n;
+    begin();
+    for (; i + 2 * L <= stop; i += 2 * L) {
+      body(i, L, 0);
+      body(i + L, L, 1);
+    }
+    if (i + L <= stop) {
+      body(i, L, 0);
+      i += L;
+    }
+    if (i < stop) {
+      body(i, stop - i, 1);
+      i = stop;
+    }
+    end();
+  }
+}
+
+// Forward, one row of n >= 1 elements.
+template <class V, SoftmaxKind K>
+void st_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  constexpr bool Neg = K == SoftmaxKind::softmin;
+  const V m = V::set(st_row_max<V, Neg>(x, n));
+  const V zero = V::set(0);
+  StSum<V> sum = StSum<V>::zero();
+  V part[2];
+  if constexpr (K == SoftmaxKind::log_softmax) {
+    const V one = V::set(1);
+    V count = zero, cpart[2];
+    st_row_blocks<V>(
+        n, [&] { part[0] = part[1] = cpart[0] = cpart[1] = zero; },
+        [&](std::size_t i, std::size_t w, int slot) {
+          const StExpTerm<V> a = st_exp_term(st_load<V>(x + i, w), m);
+          typename V::Mask top = a.z == zero;  // the terms equal to 1, counted apart
+          typename V::Mask rest = !top;
+          if (w < L) {
+            const typename V::Mask active = st_lanes_below<V>(w);
+            top = top & active;
+            rest = rest & active;
+          }
+          part[slot] = part[slot] + select(rest, a.e, zero);
+          cpart[slot] = cpart[slot] + select(top, one, zero);
+        },
+        [&] {
+          sum.add_block(part[0] + part[1]);
+          count = count + (cpart[0] + cpart[1]);
+        });
+    const T s = st_reduce_sum(sum);
+    const T k = st_reduce_add(count);
+    const V log_sum = V::set(st_log1p_scalar((k - T(1)) + s));
+    for (std::size_t i = 0; i < n; i += L) {
+      const std::size_t w = n - i < L ? n - i : L;
+      const TwoSum<V> d = st_two_sum(st_load<V>(x + i, w), -m);
+      const V z_lo = select(is_nan(d.err), zero, d.err);
+      st_store((d.s - log_sum) + z_lo, y + i, w);
+    }
+  } else {
+    st_row_blocks<V>(
+        n, [&] { part[0] = part[1] = zero; },
+        [&](std::size_t i, std::size_t w, int slot) {
+          V e = st_exp_term(st_load_signed<V, Neg>(x + i, w), m).e;
+          if (w < L) e = select(st_lanes_below<V>(w), e, zero);
+          st_store(e, y + i, w);
+          part[slot] = part[slot] + e;
+        },
+        [&] { sum.add_block(part[0] + part[1]); });
+    const V s = V::set(st_reduce_sum(sum));
+    const V rcp = V::set(1) / s;
+    std::size_t i = 0;
+    for (; i + L <= n; i += L) st_divide(V::load(y + i), s, rcp).store(y + i);
+    if (i < n) st_divide(V::load_n(y + i, n - i), s, rcp).store_n(y + i, n - i);
+  }
+}
+
+// Backward from the output y, one row.
+template <class V, SoftmaxKind K>
+void st_softmax_row_backward_y(const typename V::T* g, const typename V::T* y,
+                               typename V::T* dx, std::size_t n) {
+  constexpr std::size_t L = V::kLanes;
+  const V zero = V::set(0);
+  StSum<V> sum = StSum<V>::zero();
+  V part[2];
+  // Masked lanes load as 0 in both g and y, so they add nothing.
+  st_row_blocks<V>(
+      n, [&] { part[0] = part[1] = zero; },
+      [&](std::size_t i, std::size_t w, int slot) {
+        const V gv = st_load<V>(g + i, w);
+        if constexpr (K == SoftmaxKind::log_softmax) {
+          part[slot] = part[slot] + gv;
+        } else {
+          part[slot] = fma(gv, st_load<V>(y + i, w), part[slot]);
+        }
+      },
+      [&] { sum.add_block(part[0] + part[1]); });
+  const V d = V::set(st_reduce_sum(sum));
+  for (std::size_t i = 0; i < n; i += L) {
+    const std::size_t w = n - i < L ? n - i : L;
+    V yv = st_load<V>(y + i, w);
+    if constexpr (K == SoftmaxKind::log_softmax) yv = exp(yv);
+    st_store(st_softmax_grad<V, K>(yv, st_load<V>(g + i, w), d), dx + i, w);
+  }
+}
+
+// Backward from the input x, one row: e = exp(x - m) goes to dx with the sums of e and of
+// g*e (softmax, softmin) or of g (log_softmax), then dx = f(y = e / S, g).
+template <class V, SoftmaxKind K>
+void st_softmax_row_backward_x(const typename V::T* g, const typename V::T* x,
+                               typename V::T* dx, std::size_t n) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  constexpr bool Neg = K == SoftmaxKind::softmin;
+  const V m = V::set(st_row_max<V, Neg>(x, n));
+  const V zero = V::set(0);
+  StSum<V> ssum = StSum<V>::zero(), dsum = StSum<V>::zero();
+  V spart[2], dpart[2];
+  st_row_blocks<V>(
+      n, [&] { spart[0] = spart[1] = dpart[0] = dpart[1] = zero; },
+      [&](std::size_t i, std::size_t w, int slot) {
+        V e = st_exp_term(st_load_signed<V, Neg>(x + i, w), m).e;
+        if (w < L) e = select(st_lanes_below<V>(w), e, zero);
+        const V gv = st_load<V>(g + i, w);
+        st_store(e, dx + i, w);
+        spart[slot] = spart[slot] + e;
+        if constexpr (K == SoftmaxKind::log_softmax) {
+          dpart[slot] = dpart[slot] + gv;
+        } else {
+          dpart[slot] = fma(gv, e, dpart[slot]);
+        }
+      },
+      [&] {
+        ssum.add_block(spart[0] + spart[1]);
+        dsum.add_block(dpart[0] + dpart[1]);
+      });
+  const T s = st_reduce_sum(ssum);
+  const T ds = st_reduce_sum(dsum);
+  const V sv = V::set(s);
+  const V rcp = V::set(1) / sv;
+  // softmax: sum(g * y) = sum(g * e) / S; log_softmax: sum(g).
+  const V d = V::set(K == SoftmaxKind::log_softmax ? ds : ds / s);
+  for (std::size_t i = 0; i < n; i += L) {
+    const std::size_t w = n - i < L ? n - i : L;
+    const V yv = st_divide(st_load<V>(dx + i, w), sv, rcp);
+    st_store(st_softmax_grad<V, K>(yv, st_load<V>(g + i, w), d), dx + i, w);
+  }
+}
+
+// ---- Column form (axis not last): NV vectors of columns, the last of `last` lanes -------
+// Every lane is a column of its own: lanes never mix, so any split of the columns gives the
+// same bits. The sums run down the axis in blocks of kStBlockVecs rows.
+
+// Calls begin(), then body(k) for rows k of a block, then end(), block after block.
+template <class Begin, class Body, class End>
+void st_col_blocks(std::size_t len, const Begin& begin, const Body& body, const End& end) {
+  for (std::size_t k0 = 0; k0 < len; k0 += kStBlockVecs) {
+    const std::size_t stop = len - k0 > kStBlockVecs ? k0 + kStBlockVecs : len;
+    begin();
+    for (std::size_t k = k0; k < stop; ++k) body(k);
+    end();
+  }
+}
+
+template <class V, bool Neg, std::size_t NV>
+void st_col_max(const typename V::T* x, std::size_t len, std::size_t inner, std::size_t last,
+                V* m) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  for (std::size_t v = 0; v < NV; ++v) m[v] = V::set(-std::numeric_limits<T>::infinity());
+  for (std::size_t k = 0; k < len; ++k) {
+    const T* row = x + k * inner;
+    for (std::size_t v = 0; v < NV; ++v)
+      m[v] = max(st_load_signed<V, Neg>(row + v * L, v + 1 == NV ? last : L), m[v]);
+  }
+}
+
+template <class V, SoftmaxKind K, std::size_t NV>
+void st_softmax_cols(const typename V::T* x, typename V::T* y, std::size_t len,
+                     std::size_t inner, std::size_t last) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  constexpr bool Neg = K == SoftmaxKind::softmin;
+  const V zero = V::set(0);
+  auto width = [last](std::size_t v) { return v + 1 == NV ? last : L; };
+  V m[NV], part[NV];
+  StSum<V> sum[NV];
+  st_col_max<V, Neg, NV>(x, len, inner, last, m);
+  for (std::size_t v = 0; v < NV; ++v) sum[v] = StSum<V>::zero();
+  // Lanes past `last` hold values that are never stored.
+  if constexpr (K == SoftmaxKind::log_softmax) {
+    const V one = V::set(1);
+    V count[NV], cpart[NV];
+    for (std::size_t v = 0; v < NV; ++v) count[v] = zero;
+    st_col_blocks(
+        len,
+        [&] {
+          for (std::size_t v = 0; v < NV; ++v) part[v] = cpart[v] = zero;
+        },
+        [&](std::size_t k) {
+          const T* row = x + k * inner;
+          for (std::size_t v = 0; v < NV; ++v) {
+            const StExpTerm<V> a = st_exp_term(st_load<V>(row + v * L, width(v)), m[v]);
+            part[v] = part[v] + select(a.z == zero, zero, a.e);
+            cpart[v] = cpart[v] + select(a.z == zero, one, zero);
+          }
+        },
+        [&] {
+          for (std::size_t v = 0; v < NV; ++v) {
+            sum[v].add_block(part[v]);
+            count[v] = count[v] + cpart[v];
+          }
+        });
+    V log_sum[NV];
+    for (std::size_t v = 0; v < NV; ++v)
+      log_sum[v] = st_log1p_lanes((count[v] - one) + sum[v].value());
+    for (std::size_t k = 0; k < len; ++k) {
+      const T* row = x + k * inner;
+      T* out = y + k * inner;
+      for (std::size_t v = 0; v < NV; ++v) {
+        const TwoSum<V> d = st_two_sum(st_load<V>(row + v * L, width(v)), -m[v]);
+        const V z_lo = select(is_nan(d.err), zero, d.err);
+        st_store((d.s - log_sum[v]) + z_lo, out + v * L, width(v));
+      }
+    }
+  } else {
+    st_col_blocks(
+        len,
+        [&] {
+          for (std::size_t v = 0; v < NV; ++v) part[v] = zero;
+        },
+        [&](std::size_t k) {
+          const T* row = x + k * inner;
+          T* out = y + k * inner;
+          for (std::size_t v = 0; v < NV; ++v) {
+            const V e = st_exp_term(st_load_signed<V, Neg>(row + v * L, width(v)), m[v]).e;
+            st_store(e, out + v * L, width(v));
+            part[v] = part[v] + e;
+          }
+        },
+        [&] {
+          for (std::size_t v = 0; v < NV; ++v) sum[v].add_block(part[v]);
+        });
+    V s[NV], rcp[NV];
+    for (std::size_t v = 0; v < NV; ++v) {
+      s[v] = sum[v].value();
+      rcp[v] = V::set(1) / s[v];
+    }
+    for (std::size_t k = 0; k < len; ++k) {
+      T* out = y + k * inner;
+      for (std::size_t v = 0; v < NV; ++v)
+        st_store(st_divide(st_load<V>(out + v * L, width(v)), s[v], rcp[v]), out + v * L,
+                 width(v));
+    }
+  }
+}
+
+template <class V, SoftmaxKind K, std::size_t NV>
+void st_softmax_cols_backward_y(const typename V::T* g, const typename V::T* y,
+                                typename V::T* dx, std::size_t len, std::size_t inner,
+                                std::size_t last) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  const V zero = V::set(0);
+  auto width = [last](std::size_t v) { return v + 1 == NV ? last : L; };
+  V part[NV], d[NV];
+  StSum<V> sum[NV];
+  for (std::size_t v = 0; v < NV; ++v) sum[v] = StSum<V>::zero();
+  st_col_blocks(
+      len,
+      [&] {
+        for (std::size_t v = 0; v < NV; ++v) part[v] = zero;
+      },
+      [&](std::size_t k) {
+        const T* gr = g + k * inner;
+        const T* yr = y + k * inner;
+        for (std::size_t v = 0; v < NV; ++v) {
+          const V gv = st_load<V>(gr + v * L, width(v));
+          if constexpr (K == SoftmaxKind::log_softmax) {
+            part[v] = part[v] + gv;
+          } else {
+            part[v] = fma(gv, st_load<V>(yr + v * L, width(v)), part[v]);
+          }
+        }
+      },
+      [&] {
+        for (std::size_t v = 0; v < NV; ++v) sum[v].add_block(part[v]);
+      });
+  for (std::size_t v = 0; v < NV; ++v) d[v] = sum[v].value();
+  for (std::size_t k = 0; k < len; ++k) {
+    const T* gr = g + k * inner;
+    const T* yr = y + k * inner;
+    T* out = dx + k * inner;
+    for (std::size_t v = 0; v < NV; ++v) {
+      V yv = st_load<V>(yr + v * L, width(v));
+      if constexpr (K == SoftmaxKind::log_softmax) yv = exp(yv);
+      st_store(st_softmax_grad<V, K>(yv, st_load<V>(gr + v * L, width(v)), d[v]), out + v * L,
+               width(v));
+    }
+  }
+}
+
+template <class V, SoftmaxKind K, std::size_t NV>
+void st_softmax_cols_backward_x(const typename V::T* g, const typename V::T* x,
+                                typename V::T* dx, std::size_t len, std::size_t inner,
+                                std::size_t last) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  constexpr bool Neg = K == SoftmaxKind::softmin;
+  const V zero = V::set(0);
+  auto width = [last](std::size_t v) { return v + 1 == NV ? last : L; };
+  V m[NV], spart[NV], dpart[NV];
+  StSum<V> ssum[NV], dsum[NV];
+  st_col_max<V, Neg, NV>(x, len, inner, last, m);
+  for (std::size_t v = 0; v < NV; ++v) ssum[v] = dsum[v] = StSum<V>::zero();
+  st_col_blocks(
+      len,
+      [&] {
+        for (std::size_t v = 0; v < NV; ++v) spart[v] = dpart[v] = zero;
+      },
+      [&](std::size_t k) {
+        const T* row = x + k * inner;
+        const T* gr = g + k * inner;
+        T* out = dx + k * inner;
+        for (std::size_t v = 0; v < NV; ++v) {
+          const V e = st_exp_term(st_load_signed<V, Neg>(row + v * L, width(v)), m[v]).e;
+          const V gv = st_load<V>(gr + v * L, width(v));
+          st_store(e, out + v * L, width(v));
+          spart[v] = spart[v] + e;
+          if constexpr (K == SoftmaxKind::log_softmax) {
+            dpart[v] = dpart[v] + gv;
+          } else {
+            dpart[v] = fma(gv, e, dpart[v]);
+          }
+        }
+      },
+      [&] {
+        for (std::size_t v = 0; v < NV; ++v) {
+          ssum[v].add_block(spart[v]);
+          dsum[v].add_block(dpart[v]);
+        }
+      });
+  V s[NV], rcp[NV], d[NV];
+  for (std::size_t v = 0; v < NV; ++v) {
+    s[v] = ssum[v].value();
+    rcp[v] = V::set(1) / s[v];
+    d[v] = dsum[v].value();
+    if constexpr (K != SoftmaxKind::log_softmax) d[v] = d[v] / s[v];
+  }
+  for (std::size_t k = 0; k < len; ++k) {
+    const T* gr = g + k * inner;
+    T* out = dx + k * inner;
+    for (std::size_t v = 0; v < NV; ++v) {
+      const V yv = st_divide(st_load<V>(out + v * L, width(v)), s[v], rcp[v]);
+      st_store(st_softmax_grad<V, K>(yv, st_load<V>(gr + v * L, width(v)), d[v]), out + v * L,
+               width(v));
+    }
+  }
+}
+
+template <std::size_t N>
+struct StCount {
+  static constexpr std::size_t value = N;
+};
+
+// Runs block(StCount<NV>, first column, lanes of the last vector) over `cols` columns in
+// blocks of kStColVecs vectors, the final block with as many vectors as remain.
+template <class V, class Block>
+void st_for_column_blocks(std::size_t cols, const Block& block) {
+  constexpr std::size_t L = V::kLanes;
+  constexpr std::size_t B = kStColVecs * L;
+  std::size_t c = 0;
+  for (; c + B <= cols; c += B) block(StCount<kStColVecs>{}, c, L);
+  if (c == cols) return;
+  const std::size_t rest = cols - c;
+  const std::size_t nv = (rest + L - 1) / L;
+  const std::size_t last = rest - (nv - 1) * L;
+  static_assert(kStColVecs == 4, "the dispatch below covers 1..4 vectors");
+  switch (nv) {
+    case 1: block(StCount<1>{}, c, last); break;
+    case 2: block(StCount<2>{}, c, last); break;
+    case 3: block(StCount<3>{}, c, last); break;
+    default: block(StCount<4>{}, c, last); break;
+  }
+}
+
+// ---- Entry points ----------------------------------------------------------------------
+
+template <class V, SoftmaxKind K>
+void st_softmax(const typename V::T* x, typename V::T* y, const AxisLayout& l) {
+  const std::size_t slice = l.len * l.inner;
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    const typename V::T* xs = x + o * slice;
+    typename V::T* ys = y + o * slice;
+    if (l.inner == 1) {
+      st_softmax_row<V, K>(xs, ys, l.len);
+    } else {
+      st_for_column_blocks<V>(l.cols, [&](auto nv, std::size_t c, std::size_t last) {
+        st_softmax_cols<V, K, decltype(nv)::value>(xs + c, ys + c, l.len, l.inner, last);
+      });
+    }
+  }
+}
+
+template <class V, SoftmaxKind K>
+void st_softmax_backward_y(const typename V::T* g, const typename V::T* y, typename V::T* dx,
+                           const AxisLayout& l) {
+  const std::size_t slice = l.len * l.inner;
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    const std::size_t off = o * slice;
+    if (l.inner == 1) {
+      st_softmax_row_backward_y<V, K>(g + off, y + off, dx + off, l.len);
+    } else {
+      st_for_column_blocks<V>(l.cols, [&](auto nv, std::size_t c, std::size_t last) {
+        st_softmax_cols_backward_y<V, K, decltype(nv)::value>(g + off + c, y + off + c,
+                                                              dx + off + c, l.len, l.inner, last);
+      });
+    }
+  }
+}
+
+template <class V, SoftmaxKind K>
+void st_softmax_backward_x(const typename V::T* g, const typename V::T* x, typename V::T* dx,
+                           const AxisLayout& l) {
+  const std::size_t slice = l.len * l.inner;
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    const std::size_t off = o * slice;
+    if (l.inner == 1) {
+      st_softmax_row_backward_x<V, K>(g + off, x + off, dx + off, l.len);
+    } else {
+      st_for_column_blocks<V>(l.cols, [&](auto nv, std::size_t c, std::size_t last) {
+        st_softmax_cols_backward_x<V, K, decltype(nv)::value>(g + off + c, x + off + c,
+                                                              dx + off + c, l.len, l.inner, last);
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// glu(x) = a * sigmoid(b), x = (a, b) split in halves along the axis.
+// Derivative: d/da = sigmoid(b), d/db = a * sigmoid(b) * (1 - sigmoid(b)); the backward
+//   returns (g sigmoid(b), g (a sigmoid'(b))) concatenated along the axis.
+// sigmoid and sigmoid' are the elementwise Sigmoid op's (<= 2 ulp; sigmoid' = e / (1 + e)^2,
+// e = exp(-|b|), accurate in both tails), so glu is within ~2.5 ulp, its gradient ~3 ulp.
+// Special values: follow the products: glu(-inf, -inf) = -inf * 0 = NaN (as PyTorch),
+//   glu(a, +inf) = a, glu(a, NaN) = NaN.
+// Elementwise over the halves: the same bits for any split of the work.
+template <class V, class F>
+void st_glu_loop(std::size_t n, const F& f) {
+  constexpr std::size_t L = V::kLanes;
+  std::size_t i = 0;
+  for (; i + L <= n; i += L) f(i, L);
+  if (i < n) f(i, n - i);
+}
+
+template <class V>
+void st_glu(const typename V::T* x, typename V::T* y, const GluLayout& l) {
+  const Sigmoid<V> sig{Params{}};
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    const typename V::T* a = x + o * 2 * l.half + l.begin;
+    const typename V::T* b = a + l.half;
+    typename V::T* out = y + o * l.half + l.begin;
+    st_glu_loop<V>(l.n, [&](std::size_t i, std::size_t m) {
+      st_store(st_load<V>(a + i, m) * sig.forward(st_load<V>(b + i, m)), out + i, m);
+    });
+  }
+}
+
+template <class V>
+void st_glu_backward(const typename V::T* g, const typename V::T* x, typename V::T* dx,
+                     const GluLayout& l) {
+  const Sigmoid<V> sig{Params{}};
+  const V one = V::set(1);
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    const typename V::T* a = x + o * 2 * l.half + l.begin;
+    const typename V::T* b = a + l.half;
+    const typename V::T* gs = g + o * l.half + l.begin;
+    typename V::T* da = dx + o * 2 * l.half + l.begin;
+    typename V::T* db = da + l.half;
+    st_glu_loop<V>(l.n, [&](std::size_t i, std::size_t m) {
+      const V av = st_load<V>(a + i, m);
+      const V bv = st_load<V>(b + i, m);
+      const V gv = st_load<V>(gs + i, m);
+      const V s = sig.forward(bv);
+      const V ds = sig.backward_from_x(bv, one);  // sigmoid'(b)
+      st_store(gv * s, da + i, m);
+      st_store(gv * (av * ds), db + i, m);
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// maxout(x, pieces): y_j = max of the group x[j*pieces .. (j+1)*pieces) along the axis.
+// Derivative: 1 at the FIRST maximal element of each group, 0 elsewhere; the backward routes
+//   each gradient there and writes +0 to the other elements.
+// NaN: a group with a NaN has the max NaN (the first NaN, payload kept) and its gradient goes
+//   to that first NaN. Ties keep the first element (so of +0 and -0 the first one's sign).
+// Exact. Vectorised across outputs: contiguous columns when the axis is not the last,
+// gathered with stride `pieces` when it is.
+
+// The first maximal element of a group and its index (as T).
+template <class V>
+struct StGroupMax {
+  V value, index;
+};
+template <class V>
+StGroupMax<V> st_group_max(const typename V::T* x, std::size_t x_col, std::size_t x_piece,
+                           std::size_t pieces, std::size_t m) {
+  using T = typename V::T;
+  StGroupMax<V> r{st_load_strided<V>(x, x_col, m), V::set(0)};
+  for (std::size_t p = 1; p < pieces; ++p) {
+    const V v = st_load_strided<V>(x + p * x_piece, x_col, m);
+    // Take v if the running max is not NaN and v is greater or NaN.
+    const typename V::Mask take = (!is_nan(r.value)) & (!(v <= r.value));
+    r.value = select(take, v, r.value);
+    r.index = select(take, V::set(T(p)), r.index);
+  }
+  return r;
+}
+
+template <class V>
+void st_maxout(const typename V::T* x, typename V::T* y, const MaxoutLayout& l) {
+  constexpr std::size_t L = V::kLanes;
+  for (std::size_t r = 0; r < l.rows; ++r) {
+    const typename V::T* xr = x + r * l.x_row;
+    typename V::T* yr = y + r * l.y_row;
+    for (std::size_t j = 0; j < l.n; j += L) {
+      const std::size_t m = l.n - j < L ? l.n - j : L;
+      st_store(st_group_max<V>(xr + j * l.x_col, l.x_col, l.x_piece, l.pieces, m).value, yr + j,
+               m);
+    }
+  }
+}
+
+template <class V>
+void st_maxout_backward(const typename V::T* g, const typename V::T* x, typename V::T* dx,
+                        const MaxoutLayout& l) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  const V zero = V::set(0);
+  for (std::size_t r = 0; r < l.rows; ++r) {
+    const T* xr = x + r * l.x_row;
+    const T* gr = g + r * l.y_row;
+    T* dr = dx + r * l.x_row;
+    for (std::size_t j = 0; j < l.n; j += L) {
+      const std::size_t m = l.n - j < L ? l.n - j : L;
+      const V idx = st_group_max<V>(xr + j * l.x_col, l.x_col, l.x_piece, l.pieces, m).index;
+      const V gv = st_load<V>(gr + j, m);
+      for (std::size_t p = 0; p < l.pieces; ++p)
+        st_store_strided(select(idx == V::set(T(p)), gv, zero), dr + j * l.x_col + p * l.x_piece,
+                         l.x_col, m);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// prelu(x, w): y = x if x > 0 else w_c x, one slope per channel c.
+// Derivatives: dy/dx = 1 if x > 0 else w_c (w_c at x = 0, as PyTorch);
+//   dy/dw_c = 0 if x > 0 else x; grad_weight[c] sums g * that over every element of channel c.
+// NaN x: y = NaN, grad_x = w g (the x > 0 test fails, as PyTorch's kernel), and its grad_weight
+//   term x g is NaN. prelu(-0) = w * -0. Exact (one rounding), except grad_weight: a
+//   compensated sum in a fixed order (see PreluBackwardFn), combined across pieces in float64
+//   by the caller, so its error is about one ulp of the sum of |g x| terms.
+
+template <class V>
+V st_prelu_value(V x, V w) {
+  return select(x > V::set(0), x, w * x);
+}
+
+template <class V>
+void st_prelu(const typename V::T* x, const typename V::T* w, typename V::T* y,
+              const PreluLayout& l) {
+  constexpr std::size_t L = V::kLanes;
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    const typename V::T* xs = x + o * l.slice_stride;
+    typename V::T* ys = y + o * l.slice_stride;
+    if (l.channel_stride == 1) {  // row form: across the channels
+      for (std::size_t c = 0; c < l.channels; c += L) {
+        const std::size_t m = l.channels - c < L ? l.channels - c : L;
+        st_store(st_prelu_value(st_load<V>(xs + c, m), st_load<V>(w + c, m)), ys + c, m);
+      }
+      continue;
+    }
+    for (std::size_t c = 0; c < l.channels; ++c) {
+      const V wv = V::set(w[c]);
+      const typename V::T* xc = xs + c * l.channel_stride;
+      typename V::T* yc = ys + c * l.channel_stride;
+      for (std::size_t i = 0; i < l.len; i += L) {
+        const std::size_t m = l.len - i < L ? l.len - i : L;
+        st_store(st_prelu_value(st_load<V>(xc + i, m), wv), yc + i, m);
+      }
+    }
+  }
+}
+
+template <class V>
+void st_prelu_backward(const typename V::T* g, const typename V::T* x, const typename V::T* w,
+                       typename V::T* gx, typename V::T* gw_hi, typename V::T* gw_lo,
+                       const PreluLayout& l) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  const V zero = V::set(0);
+  for (std::size_t c = 0; c < l.channels; ++c) gw_hi[c] = gw_lo[c] = T(0);
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    const std::size_t off = o * l.slice_stride;
+    if (l.channel_stride == 1) {
+      // Row form: each channel's sum runs over the slices in order, compensated term by term.
+      for (std::size_t c = 0; c < l.channels; c += L) {
+        const std::size_t m = l.channels - c < L ? l.channels - c : L;
+        const V xv = st_load<V>(x + off + c, m);
+        const V gv = st_load<V>(g + off + c, m);
+        const typename V::Mask pos = xv > zero;
+        st_store(select(pos, gv, st_load<V>(w + c, m) * gv), gx + off + c, m);
+        const TwoSum<V> t = st_two_sum(st_load<V>(gw_hi + c, m), select(pos, zero, xv * gv));
+        st_store(t.s, gw_hi + c, m);
+        st_store(st_load<V>(gw_lo + c, m) + t.err, gw_lo + c, m);
+      }
+      continue;
+    }
+    for (std::size_t c = 0; c < l.channels; ++c) {
+      const std::size_t base = off + c * l.channel_stride;
+      const V wv = V::set(w[c]);
+      StSum<V> sum = StSum<V>::zero();
+      V part[2];
+      // Masked lanes load x = g = 0 and add 0 * 0.
+      st_row_blocks<V>(
+          l.len, [&] { part[0] = part[1] = zero; },
+          [&](std::size_t i, std::size_t m, int slot) {
+            const V xv = st_load<V>(x + base + i, m);
+            const V gv = st_load<V>(g + base + i, m);
+            const typename V::Mask pos = xv > zero;
+            st_store(select(pos, gv, wv * gv), gx + base + i, m);
+            part[slot] = part[slot] + select(pos, zero, xv * gv);
+          },
+          [&] { sum.add_block(part[0] + part[1]); });
+      const T s = st_reduce_sum(sum);
+      const T hi = gw_hi[c] + s;
+      const T bb = hi - gw_hi[c];
+      gw_lo[c] = gw_lo[c] + ((gw_hi[c] - (hi - bb)) + (s - bb));
+      gw_hi[c] = hi;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The ISA's structured table.
+
+template <class V>
+constexpr StructuredSet<typename V::T> st_set() {
+  return {
+      {&st_softmax<V, SoftmaxKind::softmax>, &st_softmax<V, SoftmaxKind::log_softmax>,
+       &st_softmax<V, SoftmaxKind::softmin>},
+      {&st_softmax_backward_y<V, SoftmaxKind::softmax>,
+       &st_softmax_backward_y<V, SoftmaxKind::log_softmax>,
+       &st_softmax_backward_y<V, SoftmaxKind::softmin>},
+      {&st_softmax_backward_x<V, SoftmaxKind::softmax>,
+       &st_softmax_backward_x<V, SoftmaxKind::log_softmax>,
+       &st_softmax_backward_x<V, SoftmaxKind::softmin>},
+      &st_glu<V>,
+      &st_glu_backward<V>,
+      &st_maxout<V>,
+      &st_maxout_backward<V>,
+      &st_prelu<V>,
+      &st_prelu_backward<V>,
+  };
+}
+
+constexpr StructuredKernels structured_kernels() {
+  return {st_set<VecF32>(), st_set<VecF64>()};
+}

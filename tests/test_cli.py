@@ -1,0 +1,121 @@
+"""The command line: python -m fastact info | accuracy | bench."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import fastact
+import numpy as np
+import pytest
+from fastact import __main__ as cli
+from fastact import accuracy
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "fastact", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_info_prints_version_isa_threads_compiler():
+    p = run("info")
+    assert p.returncode == 0, p.stderr
+    build = fastact._core.build_info()
+    assert fastact.__version__ in p.stdout
+    assert fastact.get_isa() in p.stdout
+    assert "threads" in p.stdout and str(fastact.get_num_threads()) in p.stdout
+    assert "OMP_NUM_THREADS" in p.stdout
+    assert build["compiler"] in p.stdout
+    assert build["cxx_flags"] in p.stdout
+    assert "OpenMP" in p.stdout
+    assert f"{build['chunk_elements']:,}" in p.stdout
+
+
+def test_info_json():
+    p = run("info", "--json")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert d["version"] == fastact.__version__
+    assert d["isa"] == fastact.get_isa()
+    assert d["available_isas"] == fastact.available_isas()
+    assert d["threads"] == fastact.get_num_threads()
+    assert d["compiler"] == fastact._core.build_info()["compiler"]
+
+
+def test_no_subcommand_prints_help_and_exits_2():
+    p = run()
+    assert p.returncode == 2
+    assert "usage:" in p.stderr and "accuracy" in p.stderr and "bench" in p.stderr
+
+
+def test_accuracy_one_function_prints_a_table():
+    p = run("accuracy", "sigmoid", "--dtype", "float32")
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split()[:4] == ["function", "dtype", "ISA", "points"]
+    assert "max ulp" in lines[0] and "worst input" in lines[0] and "bound" in lines[0]
+    rows = [line for line in lines if line.startswith("sigmoid ")]
+    assert len(rows) == 1
+    row = rows[0].split()
+    assert row[1:3] == ["float32", fastact.get_isa()]
+    assert "PASS" in row and "0x" in rows[0]
+    assert "float64" not in p.stdout.split("sigmoid", 1)[1].split("\n")[0]
+
+
+def test_accuracy_unknown_activation_fails_clearly():
+    p = run("accuracy", "sigmoid", "no_such_activation")
+    assert p.returncode != 0
+    assert "unknown activation" in p.stderr and "no_such_activation" in p.stderr
+    assert "PASS" not in p.stdout
+
+
+def test_accuracy_exit_status_1_and_report_on_failure(monkeypatch, capsys):
+    real = fastact.relu
+
+    def relu_off_by_one_ulp(x, **kw):
+        y = real(x, **kw)
+        y[x == 2] = np.nextafter(y[x == 2], np.inf)
+        return y
+
+    monkeypatch.setattr(fastact, "relu", relu_off_by_one_ulp)
+    status = accuracy.main(["relu", "--dtype", "float64"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "FAIL" in out and "0x4000000000000000" in out
+
+
+def test_accuracy_json_and_isa_all(tmp_path, capsys):
+    path = tmp_path / "acc.json"
+    status = cli.main(
+        ["accuracy", "relu", "softsign", "--isa", "all", "--step", "65521",
+         "--points", "4096", "--json", str(path)]
+    )
+    assert status == 0, capsys.readouterr().out
+    results = json.loads(path.read_text())
+    isas = [i for i, ok in fastact.available_isas().items() if ok]
+    assert len(results) == 2 * 2 * len(isas)
+    assert {r["isa"] for r in results} == set(isas)
+    for r in results:
+        assert r["max_ulp"] <= r["bound"]
+        assert r["worst_x_hex"].startswith("0x")
+
+
+@pytest.mark.parametrize("argv", [["--step", "4098"], ["--isa", "vax"], ["--dtype", "int8"]])
+def test_accuracy_bad_options(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        accuracy.main(["relu", *argv])
+    assert e.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_bench_missing_module_is_reported(monkeypatch, capsys):
+    monkeypatch.delattr(fastact, "bench", raising=False)
+    monkeypatch.setitem(sys.modules, "fastact.bench", None)  # makes the import fail
+    assert cli.main(["bench"]) == 1
+    assert "fastact.bench is not available" in capsys.readouterr().err

@@ -1,0 +1,170 @@
+"""Bitwise consistency of the kernels with themselves.
+
+(a) Position invariance (``loop-inl.hpp``: "an element's result depends only on its value
+    and the ISA: never on the array length, its offset, the chunking ... or the thread
+    count"): f(x)[k] == f(x[k:k+1])[0]; f(x[off:off+n]) == f(x)[off:off+n] for every
+    offset 0..17 (all alignments of a 64-byte vector for both dtypes, so that each element
+    moves through every lane, the unrolled body, the single vector and the masked tail);
+    strided views; and 1 thread versus 2 above the parallel cut-off (several chunks).
+(b) Cross-ISA agreement: the AVX2 and AVX-512 kernels are the scalar kernels' operation
+    sequence (the scalar path uses std::fma and the same formulas), so all ISAs must give
+    identical bits. Each ISA's distance from the reference is checked by test_forward.py /
+    test_backward.py; here a difference is reported with its size in ulps.
+
+Every check covers forward, backward from x and (where supported) backward from y, on
+mixed inputs plus the special values.
+"""
+
+from __future__ import annotations
+
+import fastact
+import numpy as np
+import pytest
+from _helpers import (
+    CASE_PARAMS,
+    DTYPE_PARAMS,
+    Case,
+    grad_outputs,
+    kinks,
+    mismatch_report,
+    mixed_inputs,
+    same_bits_or_both_nan,
+)
+
+
+def inputs(case: Case, dtype, n: int) -> np.ndarray:
+    """n mixed inputs with the special values (NaN, +-inf, +-0, subnormals, the kinks)
+    spread through them."""
+    x = mixed_inputs(case, dtype, n, tag="consistency").copy()
+    fi = np.finfo(dtype)
+    specials = [np.nan, np.inf, -np.inf, 0.0, -0.0, fi.smallest_subnormal,
+                -fi.smallest_subnormal, fi.max, -fi.max, *kinks(case)]
+    x[np.arange(len(specials)) * (n // len(specials))] = np.array(specials, dtype=dtype)
+    return x
+
+
+def operations(case: Case):
+    """(label, fn(x, g, **kw)) for forward, backward from x and backward from y."""
+    ops = [
+        ("forward", lambda x, g, **kw: case.forward(x, **kw)),
+        ("backward(x)", lambda x, g, **kw: case.backward(g, x, **kw)),
+    ]
+    if case.from_y:
+        # y is computed from x in a separate full call, so a view of x maps to a view of y
+        ops.append(("backward(y)", lambda y, g, **kw: case.backward(g, y=y, **kw)))
+    return ops
+
+
+def operands(case: Case, label: str, x: np.ndarray) -> np.ndarray:
+    return case.forward(x) if label == "backward(y)" else x
+
+
+def assert_same(title, x, got, expected):
+    ok = same_bits_or_both_nan(got, expected)
+    assert ok.all(), mismatch_report(title, ~ok, x, got, expected)
+
+
+# ---------------------------------------------------------------------------------------
+# (a) position invariance
+
+
+@pytest.mark.parametrize("dtype", DTYPE_PARAMS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
+def test_single_element_calls_match_full_array(case, dtype, isa):
+    n = 70
+    x = inputs(case, dtype, n)
+    g = grad_outputs(dtype, n, "single")
+    for label, fn in operations(case):
+        v = operands(case, label, x)
+        full = fn(v, g)
+        single = np.array([fn(v[k:k + 1], g[k:k + 1])[0] for k in range(n)], dtype=dtype)
+        assert_same(f"{case.id} {label}: single-element calls vs one call", x, single, full)
+
+
+@pytest.mark.parametrize("dtype", DTYPE_PARAMS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
+def test_offset_and_strided_views_match_full_array(case, dtype, isa):
+    n = 100
+    big = inputs(case, dtype, n + 2 * 17)
+    g = grad_outputs(dtype, big.size, "views")
+    for label, fn in operations(case):
+        v = operands(case, label, big)
+        full = fn(v, g)
+        for off in range(18):
+            part = fn(v[off:off + n], g[off:off + n])
+            assert_same(f"{case.id} {label}: x[{off}:{off + n}] vs full result",
+                        big[off:off + n], part, full[off:off + n])
+        for step in (2, 3, -1):
+            part = fn(v[::step], g[::step])
+            assert_same(f"{case.id} {label}: x[::{step}] vs full result",
+                        big[::step], part, full[::step])
+
+
+@pytest.mark.parametrize("dtype", DTYPE_PARAMS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
+def test_thread_count_does_not_change_bits(case, dtype, isa):
+    # above the parallel cut-off (32768 elements), ten 4096-element chunks and a tail
+    n = 40973
+    x = inputs(case, dtype, n)
+    g = grad_outputs(dtype, n, "threads")
+    for label, fn in operations(case):
+        v = operands(case, label, x)
+        one = fn(v, g, threads=1)
+        two = fn(v, g, threads=2)
+        assert_same(f"{case.id} {label}: threads=2 vs threads=1", x, two, one)
+
+
+# ---------------------------------------------------------------------------------------
+# (b) cross-ISA agreement
+
+
+def _ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of representable numbers between a and b (NaN pairs count as 0)."""
+    nbits = 8 * a.dtype.itemsize
+    ia = a.view(np.dtype(f"i{a.dtype.itemsize}")).astype(np.int64)
+    ib = b.view(np.dtype(f"i{b.dtype.itemsize}")).astype(np.int64)
+    mask = np.int64((1 << (nbits - 1)) - 1)
+    oa = np.where(ia < 0, -(ia & mask), ia)
+    ob = np.where(ib < 0, -(ib & mask), ib)
+    d = np.abs(oa - ob).astype(np.float64)
+    return np.where(np.isnan(a) & np.isnan(b), 0.0, d)
+
+
+def _with_isa(name: str, fn):
+    previous = fastact.get_isa()
+    fastact.set_isa(name)
+    try:
+        return fn()
+    finally:
+        fastact.set_isa(previous)
+
+
+@pytest.mark.parametrize("dtype", DTYPE_PARAMS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
+def test_isas_give_identical_bits(case, dtype):
+    isas = [name for name, ok in fastact.available_isas().items() if ok]
+    if len(isas) < 2:
+        pytest.skip("only one ISA available")
+    n = 20011
+    x = inputs(case, dtype, n)
+    g = grad_outputs(dtype, n, "isa")
+    failures = []
+    for label, fn in operations(case):
+        results = {}
+        for name in isas:
+            def run(label=label, fn=fn):
+                return fn(operands(case, label, x), g)
+            results[name] = _with_isa(name, run)
+        base = isas[0]
+        for name in isas[1:]:
+            same = same_bits_or_both_nan(results[name], results[base])
+            if not same.all():
+                dist = _ulp_distance(results[name], results[base])
+                i = int(np.argmax(dist))
+                if dist.max() == 0:  # only zero signs or NaN payloads differ
+                    i = int(np.argmax(~same))
+                failures.append(
+                    f"{label}: {name} differs from {base} in {int((~same).sum())} of {n} "
+                    f"elements, by up to {dist.max():.0f} ulp (e.g. x={x[i]!r}: "
+                    f"{name}={results[name][i]!r}, {base}={results[base][i]!r})")
+    assert not failures, f"{case.id} {np.dtype(dtype).name}:\n  " + "\n  ".join(failures)
