@@ -43,6 +43,8 @@ NON_DEFAULT_PARAMS: dict[str, dict[str, float]] = {
     "celu": {"alpha": 2.0},
     "softplus": {"beta": 2.0, "threshold": 10.0},
     "swish": {"beta": 1.5},
+    "sbaf": {"k": 2.0, "alpha": 0.25},
+    "arelu": {"k": 1.5, "n": 2.5},
 }
 # Activations whose parameters are all required (no catalogue default): the "default" set.
 REQUIRED_PARAMS_BASE: dict[str, dict[str, float]] = {
@@ -154,6 +156,8 @@ def kinks(case: Case) -> list[float]:
         # the switch to PyTorch's linear region (the derivative jumps from
         # sigmoid(threshold) to 1)
         "softplus": lambda: [p["threshold"] / p["beta"]],
+        # the ends of the domain [0, 1] (NaN outside; infinite one-sided derivatives)
+        "sbaf": lambda: [0.0, 1.0],
     }
     return table[case.name]() if case.name in table else [0.0]
 
@@ -201,6 +205,10 @@ def branch_points(case: Case) -> list[float]:
         "hardswish": lambda: [-1.5],
         "tanhshrink": lambda: [0.0, 0.5493061443340549, -0.5493061443340549, 9.010913,
                                -9.010913, 19.061547, -19.061547],
+        # sbaf' = 0 at x = alpha; the middle of the domain
+        "sbaf": lambda: [p.get("alpha", 0.5), 0.5],
+        # x^n = 1
+        "arelu": lambda: [1.0],
     }
     return table[case.name]() if case.name in table else []
 

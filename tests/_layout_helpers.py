@@ -6,6 +6,7 @@ float32/float64 call, and the comparisons are bitwise.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 
@@ -20,6 +21,21 @@ FROM_Y: tuple[str, ...] = tuple(n for n in ACTIVATIONS if fastact.info(n)["backw
 NOT_FROM_Y: tuple[str, ...] = tuple(n for n in ACTIVATIONS if n not in FROM_Y)
 FLOATS = (np.float32, np.float64)
 
+# The ISAs with vectors wider than an element: the ones whose streaming stores peel a head
+# to align the destination.
+SIMD_ISAS: tuple[str, ...] = tuple(i for i in ("avx2", "avx512") if fastact.available_isas()[i])
+
+
+@contextlib.contextmanager
+def using_isa(name: str):
+    before = fastact.get_isa()
+    fastact.set_isa(name)
+    try:
+        yield
+    finally:
+        fastact.set_isa(before)
+
+
 _BUILD = _core.build_info()
 CHUNK = int(_BUILD["chunk_elements"])
 PARALLEL_MIN = int(_BUILD["parallel_min_elements"])
@@ -27,7 +43,7 @@ PARALLEL_MIN = int(_BUILD["parallel_min_elements"])
 PARALLEL_SIZE = max(PARALLEL_MIN, 65536) + 3 * CHUNK + 5
 
 _UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
-SENTINEL = 1234.5  # fills the gaps of strided buffers; never a result of the test data
+SENTINEL = 1234.5  # fills the gaps of strided buffers
 
 
 def kwargs(name: str) -> dict[str, float]:
@@ -215,6 +231,8 @@ def layout(kind: str, vals: np.ndarray) -> np.ndarray:
     elif kind == "misaligned_reversed":
         v = at_offset(vals[::-1].copy(), 5)[::-1]
         return v
+    elif kind == "frombuffer_offset1":  # read-only, misaligned, over a bytes object
+        return np.frombuffer(b"\xa5" + np.ascontiguousarray(vals).tobytes(), vals.dtype, offset=1)
     else:  # pragma: no cover
         raise ValueError(kind)
     v[...] = vals
@@ -222,10 +240,13 @@ def layout(kind: str, vals: np.ndarray) -> np.ndarray:
     return v
 
 
+# Writable layouts (usable as out= and in place) ...
 LAYOUTS_1D = (
     "contiguous", "offset1", "step2", "step3_off1", "reversed", "reversed_step2",
     "misaligned1", "misaligned_half", "misaligned_step2", "misaligned_reversed",
 )
+# ... and read-only ones, for inputs.
+INPUT_LAYOUTS_1D = (*LAYOUTS_1D, "frombuffer_offset1")
 
 
 def nd_views(vals: np.ndarray, shape: tuple[int, int, int]) -> dict[str, np.ndarray]:

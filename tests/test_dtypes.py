@@ -119,9 +119,17 @@ def test_float32_float64_kept(name, isa):
         xb = values(100, np.float64).astype(dtype)
         native = xb.astype(np.dtype(dtype).newbyteorder("="))
         res = fwd(name, xb)
-        assert res.shape == xb.shape and res.flags.c_contiguous
-        assert res.dtype == native.dtype
-        assert_bitwise(res.astype(native.dtype), fwd(name, native), f"{name}({dtype})")
+        assert_c_result(res, xb.shape, native.dtype)
+        assert res.dtype.isnative
+        assert_bitwise(res, fwd(name, native), f"{name}({dtype})")
+        out = np.empty(100, native.dtype)
+        assert fwd(name, xb, out=out) is out
+        assert_bitwise(out, res, f"{name}({dtype}, out=native)")
+        g = grads(100, np.float64).astype(dtype)
+        res = bwd(name, g, xb)
+        assert_c_result(res, xb.shape, native.dtype)
+        want = bwd(name, g.astype(native.dtype), native)
+        assert_bitwise(res, want, f"{name}_backward({dtype})")
 
 
 @f16_overflow

@@ -21,8 +21,10 @@ from fastact import reference as R
 DTYPES = (np.float32, np.float64)
 REF = {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.longdouble}
 SOFTMAX_OPS = ("softmax", "log_softmax", "softmin")
-# Measured maxima (all ISAs, rows up to 30000): softmax/softmin 3.6 ulp, log_softmax 1.3 ulp.
-MAX_ULP = {"softmax": 4.0, "softmin": 4.0, "log_softmax": 2.0, "glu": 3.0}
+# Measured maxima (all ISAs, rows up to 30000, logit scales 0.5 to 50; see the doc blocks in
+# cpp/kernels/structured-inl.hpp): softmax/softmin 2.5 ulp, log_softmax 3.0, glu 2.2, the
+# glu gradient 5.6.
+MAX_ULP = {"softmax": 3.0, "softmin": 3.0, "log_softmax": 3.0, "glu": 3.0, "glu_backward": 6.0}
 # Gradients: |error| <= GRAD_TOL * eps * (the magnitude of the terms that cancel).
 GRAD_TOL = 8.0
 
@@ -259,7 +261,7 @@ def test_glu_forward_and_backward(isa, dtype, shape, axis):
     assert dx.shape == shape and dx.dtype == dtype
     ref = R.glu_backward(to_ref(g), to_ref(x), axis=axis)
     # each half is a product of a few roundings: a few ulps, elementwise
-    assert ulp_error(dx, ref, dtype).max() <= 5.0
+    assert ulp_error(dx, ref, dtype).max() <= MAX_ULP["glu_backward"]
 
 
 def test_glu_gradient_matches_finite_differences(isa):
@@ -294,11 +296,11 @@ def test_maxout_exact(isa, dtype, shape, axis, pieces):
     x = logits(shape, dtype, 3.0, "maxout")
     x = np.round(x * 2) / 2  # many ties: the first maximal element must win
     y = fastact.maxout(x, pieces, axis=axis)
-    ref = R.maxout(x, pieces, axis=axis)
+    ref = R.maxout(x, pieces, axis=axis).astype(dtype)
     assert same_bits(y, ref)
     g = grads(y.shape, dtype, "maxout")
     dx = fastact.maxout_backward(g, x, pieces, axis=axis)
-    assert same_bits(dx, R.maxout_backward(g, x, pieces, axis=axis))
+    assert same_bits(dx, R.maxout_backward(g, x, pieces, axis=axis).astype(dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -348,11 +350,11 @@ def test_prelu(isa, dtype, shape, axis, single):
     x.reshape(-1)[::7] = 0.0  # the kink: weight * g for grad_x, 0 for grad_weight
     w = prelu_weight(shape, axis, dtype, single)
     y = fastact.prelu(x, w, axis=axis)
-    assert same_bits(y, R.prelu(x, w, axis=axis))
+    assert same_bits(y, R.prelu(x, w, axis=axis).astype(dtype))  # w x: exact in float64
     g = grads(shape, dtype, "prelu")
     gx, gw = fastact.prelu_backward(g, x, w, axis=axis)
     rgx, rgw = R.prelu_backward(g, x, w, axis=axis)
-    assert same_bits(gx, rgx)
+    assert same_bits(gx, rgx.astype(dtype))
     assert gw.shape == w.shape and gw.dtype == dtype
     # grad_weight is a compensated sum: within a couple of ulps of the sum of |terms|
     _, exact = R.prelu_backward(to_ref(g), to_ref(x), to_ref(w), axis=axis)
@@ -366,7 +368,7 @@ def test_prelu_low_dimensional_and_special(isa, dtype):
     x = np.array([-2.0, -0.0, 0.0, 3.0, -inf, inf, nan], dtype)
     w = np.array(0.25, dtype)
     y = fastact.prelu(x, w)
-    assert same_bits(y, np.array([-0.5, -0.0, 0.0, 3.0, -inf, inf, nan], dtype)) or np.isnan(y[-1])
+    assert same_bits(y[:6], np.array([-0.5, -0.0, 0.0, 3.0, -inf, inf], dtype)) and np.isnan(y[6])
     assert np.signbit(y[1])  # prelu(-0) = w * -0
     g = np.ones_like(x)
     gx, gw = fastact.prelu_backward(g, x, w)
@@ -579,12 +581,12 @@ def test_in_place_and_aliasing(isa, op):
     x = logits((5, 40), np.float32, 3.0, "alias")
     g = grads((5, 40), np.float32, "alias")
     y = fn(op)(x)
-    dxx = fn(op + "_backward")(g, x)
-    dxy = fn(op + "_backward")(g, y=y)
-    for axis in (-1, 0):
+    for axis in (-1, 0):  # row and column kernels
         xa = x if axis == -1 else np.ascontiguousarray(x.T)
         ga = g if axis == -1 else np.ascontiguousarray(g.T)
-        ya, dxa, dya = (a if axis == -1 else np.ascontiguousarray(a.T) for a in (y, dxx, dxy))
+        ya = fn(op)(xa, axis=axis)
+        dxa = fn(op + "_backward")(ga, xa, axis=axis)
+        dya = fn(op + "_backward")(ga, y=ya, axis=axis)
         t = xa.copy()
         assert fn(op)(t, axis=axis, out=t) is t and same_bits(t, ya)
         t = ga.copy()  # dx into the gradient's memory, from x: needs a separate buffer inside

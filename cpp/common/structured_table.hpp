@@ -87,8 +87,8 @@ using PreluFn = void (*)(const T* x, const T* w, T* y, const PreluLayout& l);
 // gx = x > 0 ? g : w[c] * g (gx may alias g or x exactly), and the sum over the call's
 // elements of channel c of (x > 0 ? 0 : x * g) as gw_hi[c] + gw_lo[c] (a compensated sum;
 // both arrays have `channels` entries and are overwritten), in a fixed order: row form, over
-// the slices in order; otherwise a fixed blocked reduction of each (slice, channel) segment,
-// the segments added in slice order.
+// the slices in order; otherwise, channel by channel, a blocked compensated vector sum over
+// its segments in slice order, reduced once.
 template <class T>
 using PreluBackwardFn = void (*)(const T* g, const T* x, const T* w, T* gx, T* gw_hi, T* gw_lo,
                                  const PreluLayout& l);

@@ -24,6 +24,7 @@ V divide_by_6(V hi, V lo) {
 // identity: y = x; dy/dx = 1. Exact.
 template <class V>
 struct Identity {
+  static constexpr bool kNaNPassThrough = true;
   static constexpr bool kBackwardFromY = true;
   explicit Identity(const Params&) {}
   V forward(V x) const { return x; }
@@ -36,6 +37,7 @@ struct Identity {
 // Exact.
 template <class V>
 struct Relu {
+  static constexpr bool kNaNPassThrough = true;
   static constexpr bool kBackwardFromY = true;
   explicit Relu(const Params&) {}
   V forward(V x) const { return max(V::set(0), x); }
@@ -49,6 +51,7 @@ struct Relu {
 // From y (min_val < max_val): the same test applied to y.
 template <class V>
 struct Hardtanh {
+  static constexpr bool kNaNPassThrough = true;
   static constexpr bool kBackwardFromY = true;
   V lo, hi;
   explicit Hardtanh(const Params& p)
@@ -70,6 +73,7 @@ struct Relu6 : Hardtanh<V> {
 // From y needs negative_slope >= 0 (checked by the bindings). Exact.
 template <class V>
 struct LeakyRelu {
+  static constexpr bool kNaNPassThrough = true;
   static constexpr bool kBackwardFromY = true;
   V slope;
   explicit LeakyRelu(const Params& p) : slope(V::set(typename V::T(p.v[0]))) {}
@@ -83,6 +87,7 @@ struct LeakyRelu {
 // x + 3 is kept as an exact two-term sum and divided with a corrected quotient: exact.
 template <class V>
 struct Hardsigmoid {
+  static constexpr bool kNaNPassThrough = true;
   static constexpr bool kBackwardFromY = true;
   explicit Hardsigmoid(const Params&) {}
   V forward(V x) const {
@@ -109,6 +114,7 @@ struct Hardsigmoid {
 // NaN: y = NaN, gradient 0. Exact.
 template <class V>
 struct PwlSigmoid {
+  static constexpr bool kNaNPassThrough = true;
   static constexpr bool kBackwardFromY = true;
   explicit PwlSigmoid(const Params&) {}
   V forward(V x) const {
@@ -129,6 +135,7 @@ struct PwlSigmoid {
 // Not from y: `value` may equal outputs of the pass-through branch.
 template <class V>
 struct Threshold {
+  static constexpr bool kNaNPassThrough = true;
   static constexpr bool kBackwardFromY = false;
   V threshold, value;
   explicit Threshold(const Params& p)
@@ -142,6 +149,7 @@ struct Threshold {
 // From y (lambd >= 0): dy where y != 0. Exact.
 template <class V>
 struct Hardshrink {
+  static constexpr bool kNaNPassThrough = true;
   static constexpr bool kBackwardFromY = true;
   V lambd;
   explicit Hardshrink(const Params& p) : lambd(V::set(typename V::T(p.v[0]))) {}
@@ -159,6 +167,7 @@ struct Hardshrink {
 // it and for NaN. From y: dy where y != 0. Exact (one rounding).
 template <class V>
 struct Softshrink {
+  static constexpr bool kNaNPassThrough = true;
   static constexpr bool kBackwardFromY = true;
   V lambd;
   explicit Softshrink(const Params& p) : lambd(V::set(typename V::T(p.v[0]))) {}
@@ -569,5 +578,85 @@ struct Tanhshrink {
   V backward_from_x(V x, V dy) const {
     const V t = Tanh<V>(Params{}).forward(x);
     return dy * (t * t);
+  }
+};
+
+// ---------------------------------------------------------------------------------------
+// The research activations of the lecture notes (not in PyTorch). Their powers are
+// evaluated in float64 (in_float64), where exp(y log x) loses only |y log x| float64 ulps,
+// far below a float32 ulp; float64 kernels inherit that growth for large |y log x|.
+
+// arelu(k, n): approximate ReLU, y = k x^n for x > 0, +0 for x <= 0;
+// dy/dx = k n x^(n-1) for x > 0, 0 for x <= 0 (also at the kink). NaN -> NaN.
+// Error: float32 <= 1 ulp; float64 grows like |n log x| ulps (see fastact.info).
+template <class V>
+struct Arelu {
+  static constexpr bool kBackwardFromY = false;
+  using T = typename V::T;
+  T k, n;  // the parameters in the element type, as every kernel takes them
+  double log_k, log_kn;  // log(k), log(k n) where positive (0 otherwise, unused)
+  explicit Arelu(const Params& p)
+      : k(T(p.v[0])),
+        n(T(p.v[1])),
+        log_k(log_of_positive(double(k))),
+        log_kn(log_of_positive(double(k) * double(n))) {}
+  static double log_of_positive(double c) { return c > 0 ? std::log(c) : 0.0; }
+  V forward(V x) const {
+    const double kd = k, nd = n, lk = log_k;
+    const V y = in_float64(x, [=](auto v) { return scaled_power(v, kd, lk, nd); });
+    return select(x > V::set(0), y, select(is_nan(x), x, V::set(0)));
+  }
+  V backward_from_x(V x, V dy) const {
+    const double kn = double(k) * double(n), lkn = log_kn, n1 = double(n) - 1;
+    const V d = in_float64(x, [=](auto v) { return scaled_power(v, kn, lkn, n1); });
+    return select(x > V::set(0), dy * d, select(is_nan(x), x, V::set(0)));
+  }
+};
+
+// sbaf(k, alpha): y = 1 / (1 + t), t = k x^alpha (1 - x)^(1 - alpha), on 0 <= x <= 1
+// (NaN outside, as the real formula; k > 0 and 0 <= alpha <= 1, checked by the bindings;
+// x^0 = 1 including at x = 0).
+// dy/dx = y (1 - y) (x - alpha) / (x (1 - x)) = k x^(alpha-1) (1-x)^(-alpha) (x - alpha) / (1+t)^2
+// (the second form, without the 1 - y cancellation). At the end points it is the one-sided
+// limit: -inf at 0 and +inf at 1 for 0 < alpha < 1; k/(1+k)^2 at 0 for alpha = 0;
+// -k/(1+k)^2 at 1 for alpha = 1; the formula gives the remaining end values itself.
+// Computed in float64 (in_float64). Error: float32 <= 1 ulp.
+template <class V>
+struct Sbaf {
+  static constexpr bool kBackwardFromY = false;
+  using T = typename V::T;
+  T k, alpha;  // the parameters in the element type, as every kernel takes them
+  double log_k;  // k > 0 (checked by the bindings)
+  explicit Sbaf(const Params& p)
+      : k(T(p.v[0])), alpha(T(p.v[1])), log_k(std::log(double(k))) {}
+  // k x^alpha (1 - x)^(1 - alpha), the exponent summed as a two-term value.
+  template <class W>
+  W t_of(W x) const {
+    return scaled_power(x, double(k), log_k, double(alpha)) *
+           scaled_power(W::set(1) - x, 1.0, 0.0, 1 - double(alpha));
+  }
+  static typename V::Mask outside(V x) { return !((x >= V::set(0)) & (x <= V::set(1))); }
+  V forward(V x) const {
+    const V y = in_float64(x, [this](auto v) {
+      using W = decltype(v);
+      return W::set(1) / (W::set(1) + t_of(v));
+    });
+    return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), y);
+  }
+  V backward_from_x(V x, V dy) const {
+    const V d = in_float64(x, [this](auto v) {
+      using W = decltype(v);
+      const W one = W::set(1);
+      const W den = one + t_of(v);
+      const double a = alpha, kd = k;
+      const W inner = scaled_power(v, kd, log_k, a - 1) *
+                      scaled_power(one - v, 1.0, 0.0, -a) * (v - W::set(a));
+      W r = inner / (den * den);
+      const W edge = W::set(kd / ((1 + kd) * (1 + kd)));
+      if (alpha == 0) r = select(v == W::set(0), edge, r);
+      if (alpha == 1) r = select(v == one, -edge, r);
+      return r;
+    });
+    return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), dy * d);
   }
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <immintrin.h>
 
 #include "common/kernel_table.hpp"

@@ -5,6 +5,27 @@
 // the array length, its offset, the chunking, the store mode or the thread count.
 // Fragment: included by isa_*.cpp inside the ISA's anonymous namespace.
 
+// Which NaN an operation returns when both operands are NaN depends on their order, and the
+// compiler may commute additions and multiplications differently in each copy of the
+// unrolled loop: x and -|x| of a NaN x, or a NaN gradient meeting a NaN input, could then
+// come out with a sign that depends on the element's position. Results are therefore made
+// canonical (every NaN becomes the default quiet NaN) except for operations that only
+// select, or do arithmetic on a single input (Op::kNaNPassThrough), whose forward returns
+// the input's own NaN bit for bit, like NumPy's maximum.
+template <class Op, class = void>
+struct PassesNaNThrough {
+  static constexpr bool value = false;
+};
+template <class Op>
+struct PassesNaNThrough<Op, std::void_t<decltype(Op::kNaNPassThrough)>> {
+  static constexpr bool value = Op::kNaNPassThrough;
+};
+
+template <class V>
+V canonical_nan(V v) {
+  return select(is_nan(v), V::set(std::numeric_limits<typename V::T>::quiet_NaN()), v);
+}
+
 // Runs body(i, lanes) over [0, n) in vector steps and hands each result vector to the store
 // policy. `compute(i, m)` returns the result vector for elements [i, i + m) (m <= kLanes),
 // `dest` is the output array.
@@ -55,7 +76,12 @@ void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const
                   Store store) {
   const Op op(p);
   element_loop<V>(y, n, store, [&](std::size_t i, std::size_t m) {
-    return op.forward(load_lanes<V>(x + i, m));
+    const V r = op.forward(load_lanes<V>(x + i, m));
+    if constexpr (PassesNaNThrough<Op>::value) {
+      return r;
+    } else {
+      return canonical_nan(r);
+    }
   });
 }
 
@@ -67,10 +93,11 @@ void backward_loop(const typename V::T* dy, const typename V::T* xy, typename V:
   element_loop<V>(dx, n, store, [&](std::size_t i, std::size_t m) {
     const V g = load_lanes<V>(dy + i, m);
     const V v = load_lanes<V>(xy + i, m);
+    // A NaN gradient and a NaN input can meet: always canonical.
     if constexpr (FromY) {
-      return op.backward_from_y(v, g);
+      return canonical_nan(op.backward_from_y(v, g));
     } else {
-      return op.backward_from_x(v, g);
+      return canonical_nan(op.backward_from_x(v, g));
     }
   });
 }

@@ -259,6 +259,24 @@ inline VecF64 log1p_atanh_tail(VecF64 w) {
                 2.0 / 19, 2.0 / 21, 2.0 / 23, 2.0 / 25);
 }
 
+// log1p(f) for -0.3 <= f <= 0.5 by the atanh form above.
+template <class V>
+V log1p_reduced(V f) {
+  const V s = f / (V::set(2) + f);
+  const V w = s * s;
+  const V tail = w * log1p_atanh_tail(w);
+  return fnma(s, f - tail, f);
+}
+
+// U(w) = sum_{j >= 2} 2 w^(j-2) / (2j + 1): the atanh series after its s^3 term.
+inline VecF32 log1p_atanh_rest(VecF32 w) {
+  return horner(w, 2.0f / 5, 2.0f / 7, 2.0f / 9, 2.0f / 11, 2.0f / 13);
+}
+inline VecF64 log1p_atanh_rest(VecF64 w) {
+  return horner(w, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15, 2.0 / 17, 2.0 / 19,
+                2.0 / 21, 2.0 / 23, 2.0 / 25);
+}
+
 template <class V>
 V log1p_unit(V t) {
   using T = typename V::T;
@@ -267,11 +285,141 @@ V log1p_unit(V t) {
   const typename V::Mask upper = t >= half;
   const V f = select(upper, (t - one) * half, t);
   const V k = select(upper, one, V::set(0));
-  const V s = f / (V::set(2) + f);
-  const V w = s * s;
-  const V tail = w * log1p_atanh_tail(w);
-  const V log1p_f = fnma(s, f - tail, f);
-  return fma(k, V::set(C::kLn2Hi), fma(k, V::set(C::kLn2Lo), log1p_f));
+  return fma(k, V::set(C::kLn2Hi), fma(k, V::set(C::kLn2Lo), log1p_reduced(f)));
+}
+
+// ---------------------------------------------------------------------------------------
+// log(x), natural logarithm.
+//
+// Formula: x = m 2^k with sqrt(1/2) <= m < sqrt(2) (subnormal x scaled into the normal range
+//   first), log(x) = k ln2 + log1p(m - 1); m - 1 is exact and k ln2 is split Cody-Waite style.
+// Special cases: log(0) = -inf, log(x < 0) = NaN, log(inf) = inf, NaN -> NaN.
+// Accuracy: about 1 ulp. Used in float64 (pow_positive computes float32 powers in float64).
+template <class T>
+struct LogConstants;
+template <>
+struct LogConstants<float> {
+  static constexpr float kMinNormal = 0x1p-126f;
+  static constexpr float kSubnormalScale = 0x1p24f;
+  static constexpr float kSubnormalShift = 24.0f;
+  static constexpr float kSqrt2 = 0x1.6a09e6p+0f;
+};
+template <>
+struct LogConstants<double> {
+  static constexpr double kMinNormal = 0x1p-1022;
+  static constexpr double kSubnormalScale = 0x1p54;
+  static constexpr double kSubnormalShift = 54.0;
+  static constexpr double kSqrt2 = 0x1.6a09e667f3bcdp+0;
+};
+
+template <class V>
+V log(V x) {
+  using T = typename V::T;
+  using C = LogConstants<T>;
+  using L = Log1pConstants<T>;
+  const V zero = V::set(0), one = V::set(1);
+  const typename V::Mask tiny = x < V::set(C::kMinNormal);
+  const V xs = select(tiny, x * V::set(C::kSubnormalScale), x);
+  const auto me = frexp_normal(xs);
+  const typename V::Mask big = me.m > V::set(C::kSqrt2);
+  const V m = select(big, me.m * V::set(T(0.5)), me.m);
+  const V k = select(big, me.k + one, me.k) - select(tiny, V::set(C::kSubnormalShift), zero);
+  const V r = fma(k, V::set(L::kLn2Hi), fma(k, V::set(L::kLn2Lo), log1p_reduced(m - one)));
+  const V inf = V::set(std::numeric_limits<T>::infinity());
+  const V nan = V::set(std::numeric_limits<T>::quiet_NaN());
+  return select(x == zero, -inf, select(x == inf, inf, select(x > zero, r, nan)));
+}
+
+// a + b = s + err exactly for any magnitudes (Knuth's TwoSum).
+template <class V>
+TwoSum<V> two_sum(V a, V b) {
+  const V s = a + b;
+  const V bb = s - a;
+  return {s, (a - (s - bb)) + (b - bb)};
+}
+
+// log(x) as an unevaluated sum hi + lo with a relative error near 2^-64 in float64, so that
+// exp(y log x) loses nothing for any |y log x| up to the overflow threshold.
+// Formula: as log() above, log1p(f) = 2 atanh(s), s = f / (2 + f), now with s as a two-term
+//   quotient and the series 2s + (2/3) s^3 + s^5 U(s^2) summed so that its first two terms
+//   are exact to 2^-2p: U's share (s^4 / 5 < 2^-12 of the result) may round freely.
+// Special cases as log(); lo = 0 there.
+template <class V>
+TwoSum<V> log_double_word(V x) {
+  using T = typename V::T;
+  using C = LogConstants<T>;
+  using L = Log1pConstants<T>;
+  const V zero = V::set(0), one = V::set(1), two = V::set(2);
+  const typename V::Mask tiny = x < V::set(C::kMinNormal);
+  const V xs = select(tiny, x * V::set(C::kSubnormalScale), x);
+  const auto me = frexp_normal(xs);
+  const typename V::Mask big = me.m > V::set(C::kSqrt2);
+  const V m = select(big, me.m * V::set(T(0.5)), me.m);
+  const V k = select(big, me.k + one, me.k) - select(tiny, V::set(C::kSubnormalShift), zero);
+  const V f = m - one;  // exact
+  const TwoSum<V> d = fast_two_sum(two, f);
+  const TwoSum<V> s = divide_double_word_parts(f, zero, d.s, d.err);
+  // s^3 = (s_hi + s_lo)^3 ~ s_hi^3 + 3 s_hi^2 s_lo, the products error-free.
+  const V w = s.s * s.s;
+  const V w_lo = fma(s.s, s.s, -w);
+  const V s3 = s.s * w;
+  const V s3_lo = fma(s.s, w, -s3) + s.s * w_lo + V::set(T(3)) * w * s.err;
+  const V c_hi = V::set(T(2) / T(3));
+  const V c_lo = V::set(T(2) / T(3) - T(T(2) / T(3)));  // 2/3 - RN(2/3), exact enough
+  const V t3 = c_hi * s3;
+  const V t3_lo = fma(c_hi, s3, -t3) + (c_hi * s3_lo + c_lo * s3);
+  // The rest of the series, s^5 U(s^2).
+  const V rest = (s3 * w) * log1p_atanh_rest(w);
+  const TwoSum<V> head = fast_two_sum(two * s.s, t3);
+  const TwoSum<V> l1 = fast_two_sum(head.s, head.err + ((two * s.err + t3_lo) + rest));
+  const TwoSum<V> sum = two_sum(k * V::set(L::kLn2Hi), l1.s);  // k ln2_hi is exact
+  const TwoSum<V> r = fast_two_sum(sum.s, sum.err + (l1.err + k * V::set(L::kLn2Lo)));
+  const V inf = V::set(std::numeric_limits<T>::infinity());
+  const V nan = V::set(std::numeric_limits<T>::quiet_NaN());
+  const V hi = select(x == zero, -inf, select(x == inf, inf, select(x > zero, r.s, nan)));
+  return {hi, select((x > zero) & (x < inf), r.err, zero)};
+}
+
+// exp(z_hi + z_lo) for |z_lo| <= ulp(z_hi): exp(z_hi) (1 + z_lo).
+// An overflowed exp(z_hi) stays inf (inf * z_lo + inf would be NaN for z_lo < 0).
+template <class V>
+V exp_double_word(TwoSum<V> z) {
+  const V e = exp(z.s);
+  const V r = fma(e, z.err, e);
+  return select(is_nan(r), e, r);
+}
+
+// c * b^e for b >= 0 with b^0 = 1 (also for b = 0): exp(e log b + log c), the exponent
+// carried as a two-term value, so the result is within about 1.5 ulps of the true power
+// whatever the size of e log b. log_c = log(c) for c > 0 (c <= 0 multiplies at the end).
+template <class V>
+V scaled_power(V b, double c, double log_c, double e) {
+  using T = typename V::T;
+  if (e == 0) return V::set(T(c));
+  const TwoSum<V> lb = log_double_word(b);
+  const V ev = V::set(T(e));
+  const V z = ev * lb.s;
+  TwoSum<V> zz = {z, fma(ev, lb.s, -z) + ev * lb.err};
+  if (c > 0) {
+    const TwoSum<V> t = two_sum(zz.s, V::set(T(log_c)));
+    zz = {t.s, t.err + zz.err};
+    return select(is_nan(zz.err), exp(zz.s), exp_double_word(zz));
+  }
+  return V::set(T(c)) * select(is_nan(zz.err), exp(zz.s), exp_double_word(zz));
+}
+
+// Evaluates f in float64: directly for float64 vectors, on the two widened halves for
+// float32 ones (so a float32 result is rounded once from a float64 value that is far more
+// accurate). For the power functions, whose float32 error would otherwise grow with
+// |y log x|.
+template <class F>
+VecF64 in_float64(VecF64 x, const F& f) {
+  return f(x);
+}
+template <class F>
+VecF32 in_float64(VecF32 x, const F& f) {
+  const WidePair w = widen(x);
+  return narrow(WidePair{f(w.lo), f(w.hi)});
 }
 
 // exp(z) for z <= 0 as an unevaluated sum hi + lo, for callers that subtract it from

@@ -128,3 +128,42 @@ inline VecF64 ldexp(VecF64 p, VecF64 n) {
   const VecF64 n1 = round_even(n * VecF64::set(0.5));
   return (p * pow2_integral(n1)) * pow2_integral(n - n1);
 }
+
+// x = m * 2^k with 1 <= m < 2 for positive normal finite x, from the bit fields.
+struct MantExpF32 {
+  VecF32 m, k;
+};
+inline MantExpF32 frexp_normal(VecF32 x) {
+  const __m256i bits = _mm256_castps_si256(x.r);
+  const __m256i e = _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127));
+  const __m256i m = _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)),
+                                    _mm256_set1_epi32(0x3f800000));
+  return {{_mm256_castsi256_ps(m)}, {_mm256_cvtepi32_ps(e)}};
+}
+struct MantExpF64 {
+  VecF64 m, k;
+};
+inline MantExpF64 frexp_normal(VecF64 x) {
+  const __m256i bits = _mm256_castpd_si256(x.r);
+  // The biased exponent (< 2^11) converted through the 2^52 + 2^51 magic number, since AVX2
+  // has no int64 -> double conversion.
+  const __m256d magic = _mm256_set1_pd(0x1.8p52);
+  const __m256i e = _mm256_add_epi64(_mm256_srli_epi64(bits, 52), _mm256_castpd_si256(magic));
+  const __m256d k = _mm256_sub_pd(_mm256_sub_pd(_mm256_castsi256_pd(e), magic),
+                                  _mm256_set1_pd(1023.0));
+  const __m256i m = _mm256_or_si256(
+      _mm256_and_si256(bits, _mm256_set1_epi64x(0x000fffffffffffffLL)),
+      _mm256_set1_epi64x(0x3ff0000000000000LL));
+  return {{_mm256_castsi256_pd(m)}, {k}};
+}
+
+struct WidePair {
+  VecF64 lo, hi;
+};
+inline WidePair widen(VecF32 x) {
+  return {{_mm256_cvtps_pd(_mm256_castps256_ps128(x.r))},
+          {_mm256_cvtps_pd(_mm256_extractf128_ps(x.r, 1))}};
+}
+inline VecF32 narrow(WidePair w) {
+  return {_mm256_set_m128(_mm256_cvtpd_ps(w.hi.r), _mm256_cvtpd_ps(w.lo.r))};
+}

@@ -105,3 +105,31 @@ inline VecF64 round_even(VecF64 a) {
   return {_mm512_roundscale_pd(a.r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
 }
 inline VecF64 ldexp(VecF64 p, VecF64 n) { return {_mm512_scalef_pd(p.r, n.r)}; }
+
+// x = m * 2^k with 1 <= m < 2 for positive normal finite x (vgetmant / vgetexp).
+struct MantExpF32 {
+  VecF32 m, k;
+};
+inline MantExpF32 frexp_normal(VecF32 x) {
+  return {{_mm512_getmant_ps(x.r, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero)},
+          {_mm512_getexp_ps(x.r)}};
+}
+struct MantExpF64 {
+  VecF64 m, k;
+};
+inline MantExpF64 frexp_normal(VecF64 x) {
+  return {{_mm512_getmant_pd(x.r, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero)},
+          {_mm512_getexp_pd(x.r)}};
+}
+
+struct WidePair {
+  VecF64 lo, hi;
+};
+inline WidePair widen(VecF32 x) {
+  return {{_mm512_cvtps_pd(_mm512_castps512_ps256(x.r))},
+          {_mm512_cvtps_pd(_mm512_extractf32x8_ps(x.r, 1))}};
+}
+inline VecF32 narrow(WidePair w) {
+  return {_mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(w.lo.r)),
+                             _mm512_cvtpd_ps(w.hi.r), 1)};
+}

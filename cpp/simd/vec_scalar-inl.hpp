@@ -18,6 +18,8 @@
 //   select(m, a, b) = m ? a : b, lane by lane
 //   abs(a), sign_bit(a) (= a & -0.0), bit_xor(a, b), bit_or(a, b), bit_and(a, b)
 //   round_even(a): nearest integer, ties to even
+//   frexp_normal(x) -> {m, k}: x = m * 2^k, 1 <= m < 2, for positive normal finite x
+//   Widened f32 -> f64: widen(VecF32) -> WidePair {lo, hi} (lanes in order), narrow(pair)
 //   ldexp(p, n): p * 2^n rounded once, for integral n with |n| <= 2 * (max exponent - 1)
 //     (AVX-512 uses vscalef; the others multiply by 2^(n/2) then 2^(n - n/2), the first
 //     product exact, so every ISA gives the same bits, including overflow and subnormals).
@@ -130,3 +132,26 @@ template <class T> ScalarVec<T> ldexp(ScalarVec<T> p, ScalarVec<T> n) {
   const ScalarVec<T> n1 = round_even(n * ScalarVec<T>{T(0.5)});
   return (p * pow2_integral(n1)) * pow2_integral(n - n1);
 }
+
+template <class T>
+struct MantExp {
+  ScalarVec<T> m, k;
+};
+template <class T> MantExp<T> frexp_normal(ScalarVec<T> x) {
+  using V = ScalarVec<T>;
+  using U = typename V::U;
+  constexpr int kBits = ScalarBits<T>::kMantissaBits;
+  const U bits = V::to_bits(x.r);
+  const U mant_mask = (U(1) << kBits) - 1;
+  const U one_bits = V::to_bits(T(1));
+  const auto biased = static_cast<long long>(bits >> kBits);
+  return {{V::from_bits((bits & mant_mask) | one_bits)},
+          {T(biased - ScalarBits<T>::kExponentBias)}};
+}
+
+// float32 lanes widened to float64: one lane here, so `hi` is unused.
+struct WidePair {
+  VecF64 lo, hi;
+};
+inline WidePair widen(VecF32 x) { return {{double(x.r)}, {0.0}}; }
+inline VecF32 narrow(WidePair w) { return {float(w.lo.r)}; }

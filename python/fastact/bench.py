@@ -8,10 +8,15 @@ kernels that bound the group, and prints Gelem/s, GB/s and fastact's speed-up ov
 Method (it follows shared/research/peers-baseline.md, which measured the peers on this kind of
 machine):
 
-* Inputs: ``x ~ N(0, 3^2)``, ``grad_output ~ N(0, 1)``, C-contiguous, drawn once from a fixed
-  seed; a size-n problem uses the first n elements. Results go into a preallocated ``out``
-  (and peers' temporaries into scratch buffers allocated before timing, as a user who calls
-  the function in a loop would), so no timed call allocates unless the peer's API must.
+* Inputs: ``x ~ N(0, 3^2)`` (``U(0, 1)`` for activations defined on [0, 1] only),
+  ``grad_output ~ N(0, 1)``, C-contiguous, drawn once from a fixed seed; a size-n problem uses
+  the first n elements. Results go into a preallocated ``out`` (and peers' temporaries into
+  scratch buffers allocated before timing, as a user who calls the function in a loop would),
+  so no timed call allocates unless the peer's API must. fastact's backward takes x (``y=``
+  with ``--backward-from y``); a peer whose backward takes the saved forward output (PyTorch's
+  sigmoid_backward/tanh_backward and the NumPy/numexpr forms written like them) gets it
+  precomputed, as a network would have it. Calls that are a single library call are timed
+  through ``functools.partial`` (no Python frame of ours); multi-call forms are one closure.
 * Correctness first: every contender is called once and its result compared with
   ``fastact.reference`` (float64); a wrong or failing contender is reported, never timed.
   Tolerance ``|r - ref| <= rtol |ref| + atol max|ref|`` (float32: 2e-4 / 2e-5, float64:
