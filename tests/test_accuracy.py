@@ -51,6 +51,16 @@ def test_max_ulp_within_catalogue_bound(name, dtype, isa):
     assert r["max_ulp"] <= r["bound"], _describe(r)
 
 
+@pytest.mark.exhaustive
+@pytest.mark.parametrize("name", fastact.activations())
+def test_exhaustive_float32_within_catalogue_bound(name, request):
+    """Every float32 input on the active ISA (minutes per function): -m exhaustive."""
+    if "exhaustive" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("all 2**32 inputs: run with -m exhaustive")
+    r = A.measure(name, "float32", exhaustive=True)
+    assert r["max_ulp"] <= r["bound"], _describe(r)
+
+
 # ---------------------------------------------------------------------------------------
 # measure()
 

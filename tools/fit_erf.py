@@ -1,58 +1,65 @@
 #!/usr/bin/env python3
 """Reproducible minimax fits for fastact's erf / erfc building blocks and the erf-form GELU.
 
-Usage:  python3 tools/fit_erf.py        (needs mpmath + numpy; about 1-2 minutes)
+Usage:  python3 tools/fit_erf.py        (needs mpmath + numpy; about 1-1.5 minutes)
 
 Prints C++ ``constexpr`` lines (hex-float literals), the approximation errors, and the
 *measured* error of the complete GELU evaluation x * Phi(x) in the exact operation order
 the C++ kernel is meant to use (float32 and float64, exact emulation of every rounding).
 
-What is fitted (all minimax on the RELATIVE error, coefficients rounded to the format)
------------------------------------------------------------------------------------
-A. erf(w) = w * P(w^2) for 0 <= w < W0 (the erf building block, as asked), and the same
-   function in the GELU's own variable: Phi(x) = 1/2 + x * Q(x^2) for |x| < W0*sqrt(2),
-   Q(s) = erf(sqrt(s/2)) / (2 sqrt(s)) = P(s/2) / (2 sqrt(2)).  The GELU uses Q: x is exact,
-   so no rounding of x/sqrt(2) enters the small branch (measured: see section D).
-B. erfc(w) = exp(-w^2) * F(w) for W0 <= w, F(w) = erfc(w) exp(w^2) = erfcx(w).  The fitted
-   function is H(a) = a F(a) / sqrt(2)  (so F(a) = sqrt(2) H(a) / a), because the GELU
-   needs exactly H:  with a = |x|/sqrt(2),
+What is fitted (minimax, coefficients rounded to the format; targets 2^-28 / 2^-57)
+----------------------------------------------------------------------------------
+A. erf(w) = w * (P0hi + T(w^2)) for 0 <= w < W0, relative error of erf.  P0hi = RN(2/sqrt(pi))
+   is held and T's constant term carries the rest of P(0): with a single rounded P(0) the
+   relative error at w -> 0 would be that rounding, 2^-24.2 / 2^-56.0, above the targets.
+   Evaluated as erf = fma(w, P0hi, w * T(w*w)).
+A'. The GELU's own small branch: Phi(x) = 1/2 + x Q(x^2) for |x| < W0 sqrt2, i.e.
+   Q(s) = erf(sqrt(s/2)) / (2 sqrt(s)), minimax on the relative error of Phi (x < 0 side),
+   evaluated as gelu = fma(x * Q, x, x/2): x is exact, so the rounding of x/sqrt2 never enters.
+B. erfc(w) = exp(-w^2) * F(w) for w >= W0, F = erfcx.  The fitted function is
+   H(a) = a F(a) / sqrt2   (so F(a) = sqrt2 H(a) / a),  because with a = |x|/sqrt2
        |x| Phi(-|x|) = (|x|/2) erfc(a) = exp(-a^2) H(a),
-       gelu(x) = -exp(-a^2) H(a)          for x < 0,
-       gelu(x) =  x - exp(-a^2) H(a)      for x > 0  (= x (1 + erf(a)) / 2 = x - |x|Phi(-|x|)).
-   The factor x/2 and the division by w cancel analytically (x / (2w) = -1/sqrt(2)), so the
-   kernel needs neither, and H depends only weakly on its argument (a H'/H <= 0.58, -> 0 for
-   large a) whereas F ~ 1/(a sqrt(pi)) passes the rounding error of a straight through.
-   H is approximated piecewise, one polynomial per interval of a, in one of two variables:
-     kind 'w':  v = (a_hi - c) + a_lo   (a shifted by the interval's centre c; exact
-                subtraction, so the low word of a is kept),
-     kind 'u':  v = u - c with u = 1/a^2 (H is a smooth function of u near u = 0:
-                H ~ (1 - u/2 + 3u^2/4 - ...) / sqrt(2 pi), degree stays low up to a = inf).
-   All intervals of one format share the degree (the kernel selects coefficients per lane).
+       gelu(x) = -exp(-a^2) H(a)        for x < 0,
+       gelu(x) =  x - exp(-a^2) H(a)    for x > 0   (= x (2 - erfc(a)) / 2).
+   x/2 and the division by w cancel analytically (x / (2w) = -1/sqrt2): no multiplication by
+   x/2, no division, and H depends only weakly on its argument (a H'/H <= 0.58, -> 0 for large
+   a) whereas F ~ 1/(a sqrt(pi)) passes the rounding error of a straight through (see the
+   printed diagnostic).  H is fitted piecewise, one polynomial per interval of a, in one of
+     kind 'w':  v = (a_hi - c) + a_lo   (a - c is exact: Sterbenz; keeps the low word of a),
+     kind 'u':  v = 1/a2 - c            (H is smooth in u = 1/a^2 down to u = 0 (a = inf):
+                                          H ~ (1 - u/2 + 3u^2/4 - ...) / sqrt(2 pi)),
+   all intervals of a format sharing one degree (the kernel selects coefficients per lane).
+   Where v = 0 lies inside an interval, the shift c is chosen so that the leading Taylor
+   coefficients at c are close to floats (see choose_shift).
 
-Method (as tools/fit_polynomials.py; its rounding/FMA helpers are imported from it)
----------------------------------------------------------------------------------
-1. Fit: Remez exchange for the relative error on a dense Chebyshev grid (discrete Remez;
-   the function is cached on the grid, 160-bit fixed-point arithmetic in Python integers,
-   the reference system solved in mpmath).  The sup norm reported as "approximation error"
-   is re-measured on a 4x denser grid plus golden-section refinement of the extrema.
-2. Round: coefficients rounded to the format one at a time, lowest power first, the
-   still-free ones re-fitted after each rounding.  The degree is the smallest whose
-   ROUNDED polynomials meet the target on every interval (2^-28 float32, 2^-57 float64).
-   Intervals are widened by 2^-20 (relative) at both ends to cover the rounding of a.
-3. Measure: the GELU evaluation is written once as a scheme over an abstract arithmetic
-   (numpy with exact single-rounding FMA emulation / exact Fractions / a tracer that prints
-   the pseudo-code), exactly as in fit_polynomials.py.  exp(-a^2) is measured three ways:
-     lib      the library's own exp reduction + polynomial (cpp/kernels/math-inl.hpp,
-              exp_parts_nonpositive / exp_reduced), with a2_lo folded into the reduction;
-     adv      ANY exp with <= 0.75 ulp error: per point both floats within 0.75 ulp of the
-              exact exp(-(a2 + a2_lo)) mantissa are tried and the worse result is kept;
-     brief    ANY exp(-a2) with <= 0.75 ulp error (worst of both), then e = fma(e, -a2_lo, e).
-   Errors are in ulps of the exact result.  References: float64 grid -- mpmath, 50 digits,
-   x * ncdf(x) = (x/2) erfc(-x/sqrt(2)) at every point.  float32 grid (10^6 points) -- a
-   float64 evaluation (libm erfc with the low word of x/sqrt(2) as a first-order
-   correction, ~2^-50 relative = 2^-26 float32 ulp), checked against mpmath (50 digits) on
-   a random sample, and the 400 worst points of every scheme are re-measured against
-   mpmath; the reported maxima are the mpmath ones.
+Method (as tools/fit_polynomials.py; its rounding / FMA-emulation helpers are imported)
+-------------------------------------------------------------------------------------
+1. Fit: Remez exchange on a dense Chebyshev grid (discrete Remez; the function is cached on
+   the grid, polynomials evaluated in 160-bit fixed point with Python integers, the reference
+   system solved in mpmath).  The reported sup norm is re-measured on a 4x denser grid with
+   golden-section refinement of the largest extrema.
+2. Round: coefficients rounded one at a time, lowest power first, the still-free ones
+   re-fitted after each rounding (with the sign handling of RelErr when the held part leaves
+   an odd power of v changing sign at v = 0).  The degree is the smallest whose ROUNDED
+   polynomials meet the target on every interval.  Intervals are widened by 2^-20 (relative)
+   at both ends (a_hi vs a, rounding of u).
+3. Measure: the GELU is written once as a scheme over an abstract arithmetic (numpy with
+   exact single-rounding FMA emulation / exact Fractions, cross-checked bit for bit on a
+   sample / a tracer that prints the pseudo-code).  exp(-a^2) = 2^n m is taken as
+     lib       the library's reduction and exp_reduced polynomial (cpp/kernels/math-inl.hpp),
+               a2_lo folded into the reduction with one rounding: r = (-a2 - n ln2hi) -
+               fma(n, ln2lo, a2_lo)                                     <- recommended
+     lib_zlo   math-inl.hpp's exp_parts_nonpositive(z, z_lo) as it is (r = fnma(..) + z_lo),
+     adv       ANY exp with <= 0.75 ulp error: both floats within 0.75 ulp of the exact
+               mantissa of exp(-(a2 + a2_lo)) are tried per point, the worse result is kept,
+     brief     ANY exp(-a2) with <= 0.75 ulp error (worst of both), then m = fma(m, -a2_lo, m),
+     brief_lib the library's exp(-a2), then m = fma(m, -a2_lo, m).
+   Errors in ulps of the exact result.  References: float64 grid -- mpmath (50 digits),
+   (x/2) erfc(-x/sqrt2) = x ncdf(x), at every point.  float32 grid (1.15e6 points) -- a
+   float64 evaluation (libm erfc plus the first-order correction for the low word of
+   x/sqrt2, ~2^-51 relative = 2^-27 float32 ulp) checked against mpmath on 6000 random
+   points; the 400 worst points of every variant are re-measured against mpmath, so the
+   reported maxima are mpmath ones.
 """
 
 from __future__ import annotations
@@ -69,8 +76,10 @@ import numpy as np
 from mpmath import mp, mpf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fit_polynomials as fp  # noqa: E402  (our own helpers: rounding, FMA emulation, hex)
-from fit_polynomials import (  # noqa: E402
+import itertools
+
+import fit_polynomials as fp
+from fit_polynomials import (
     F32,
     F64,
     ExactArith,
@@ -179,10 +188,10 @@ class GridFit:
     (enough to locate extrema and compare levels).
     """
 
-    def __init__(self, f, lo: mpf, hi: mpf, n: int, weight=None, offset: mpf = mpf(0)):
+    def __init__(self, f, lo: mpf, hi: mpf, n: int, weight=None, offset: mpf | None = None):
         self.f, self.lo, self.hi, self.n = f, lo, hi, n
         self.weight = weight if weight is not None else (lambda v, fv: 1 / fv)
-        self.offset = offset
+        self.offset = mpf(0) if offset is None else offset
         self.V, self.vm, self.Fv, self.fm, self.W, self.wm = self._grid(n)
 
     def _grid(self, n):
@@ -235,6 +244,12 @@ class GridFit:
         """Minimax of the weighted error over the free coefficients (fixed ones held)."""
         m = len(free) + 1
         n = len(self.vm)
+        # Once the coefficients below the lowest free power `low` are held, the free part
+        # is v^low * (...), whose weight changes sign at v = 0 when low is odd and the
+        # interval contains negative v: what must equioscillate is then sign(v)^low * e(v)
+        # (as RelErr in fit_polynomials.py).  sg holds that sign on the grid.
+        low = min(free)
+        sg = np.where(np.array([float(v) for v in self.vm]) < 0, (-1.0) ** low, 1.0)
         ref = sorted({round((n - 1) * (1 - math.cos(math.pi * i / (m - 1))) / 2) for i in range(m)})
         best = None
         with mp.workprec(FPREC):
@@ -245,13 +260,14 @@ class GridFit:
                     v, fv = self.vm[j], self.fm[j]
                     for c, k in enumerate(free):
                         A[i, c] = v**k
-                    A[i, m - 1] = (-1) ** i / self.wm[j]  # (p - f)(v_i) W_i = (-1)^i E
+                    # sg_j (p - f)(v_j) W_j = (-1)^i E
+                    A[i, m - 1] = (-1) ** i * int(sg[j]) / self.wm[j]
                     b[i] = fv - self.offset - mp.fsum(fixed[k] * v**k for k in fixed)
                 sol = mpmath.lu_solve(A, b)
                 coefs = dict(fixed)
                 coefs.update({k: sol[c] for c, k in enumerate(free)})
                 level = abs(float(sol[m - 1]))
-                e = self.err(coefs)
+                e = self.err(coefs) * sg
                 emax = float(np.max(np.abs(e)))
                 if best is None or emax < best[1]:
                     best = (coefs, emax)
@@ -368,7 +384,7 @@ def fit_small(cfg: Config, which: str, log) -> dict:
             offset = mpf(0)
             smax = 2 * w0**2
             gf = GridFit(Q_s, mpf(0), smax, GRID_N // 2, weight=phi_weight)
-    target = 2.0 ** -cfg.target
+    target = 2.0**-cfg.target
     for deg in range(cfg.small_deg_start, 30):
         _, e = gf.remez({}, list(range(deg + 1)))
         log(f"    {which} degree {deg:2d} (in s): minimax {l2(e)}")
@@ -397,34 +413,55 @@ def v_range(cfg: Config, i: int, c: mpf) -> tuple[mpf, mpf]:
     return 1 / hi**2 - c, 1 / lo**2 - c
 
 
+def H_taylor(kind: str, c: mpf) -> tuple[mpf, mpf, mpf]:
+    """The first three Taylor coefficients of H in v at v = 0 (v = a - c, or v = u - c with
+    u = 1/a^2), from F = erfcx: F' = 2aF - 2/sqrt(pi), F'' = 2F + 2aF'."""
+    a = c if kind == "w" else 1 / mp.sqrt(c)
+    F = mp.erfc(a) * mp.exp(a * a)
+    F1 = 2 * a * F - 2 / mp.sqrt(mp.pi)
+    F2 = 2 * F + 2 * a * F1
+    r2 = mp.sqrt(2)
+    H0, H1, H2 = a * F / r2, (F + a * F1) / r2, (2 * F1 + a * F2) / r2
+    if kind == "w":
+        return H0, H1, H2 / 2
+    au, auu = -(a**3) / 2, 3 * a**5 / 4  # da/du, d2a/du2
+    return H0, H1 * au, (H2 * au * au + H1 * auu) / 2
+
+
 def choose_shift(cfg: Config, i: int) -> tuple[float, float]:
-    """The polynomial's value at v = 0 is its constant coefficient alone, so when v = 0 lies
-    inside the interval the relative rounding error of H there is a floor for the
-    approximation error (up to 2^-24 / 2^-53).  Pick the shift among the multiples of 2^-8
-    within 1/8 of the interval's width of the nominal one where H(shift) is closest to a
-    float.  Returns (shift, relative rounding error of H there)."""
+    """Expansion point (shift) of an interval whose v-range contains v = 0.
+
+    Coefficient rounding: near v = 0 the polynomial is c0 + c1 v + c2 v^2 + ..., and the
+    rounding errors of c0, c1 v, c2 v^2 cannot be absorbed by the higher powers on an
+    interval that extends to both sides of 0, so they put a floor under the approximation
+    error (measured: up to 2^-27 / 2^-54, above the targets, at the interval centres).
+    So the shift is chosen among the multiples of 2^-12 (float32) / 2^-14 (float64) within
+    a quarter of the interval's width of its centre: the one minimising
+    max_k |RN(c_k) - c_k| R^k / H(shift), k = 0, 1, 2 (c_k the Taylor coefficients, R the
+    largest |v|).  Returns (shift, that score)."""
     nominal = cfg.shifts[i]
     if nominal == 0.0:  # v = u > 0: v = 0 is outside the interval
         return 0.0, 0.0
-    kind = cfg.kinds[i]
-    with mp.workprec(FPREC):
-        f0 = H_of_v(kind, mpf(0))
-        if kind == "w":
-            width = cfg.bounds[i + 1] - cfg.bounds[i]
-        else:
-            width = 1 / cfg.bounds[i] ** 2 - 1 / cfg.bounds[i + 1] ** 2
-        kmax = int(width / 8 * 256)
-        best = None
+    kind, fmt = cfg.kinds[i], cfg.fmt
+    lo, hi = cfg.bounds[i], cfg.bounds[i + 1]
+    if kind == "u":
+        lo, hi = 1 / hi**2, 1 / lo**2
+    step = 2.0**-12 if fmt is F32 else 2.0**-14
+    kmax = int((hi - lo) / 4 / step)
+    best = None
+    with mp.workprec(140):
         for k in range(-kmax, kmax + 1):
-            c = nominal + k / 256
-            fc = H_of_v(kind, mpf(c))(mpf(0))
-            err = abs(mpf(round_to_fmt(fc, cfg.fmt)) / fc - 1)
-            if best is None or err < best[1]:
-                best = (c, float(err))
-        del f0
-    c = best[0]
-    if kind == "w":  # a_hi - c must be exact (Sterbenz) on the whole interval
-        assert c / 2 <= cfg.bounds[i] and cfg.bounds[i + 1] <= 2 * c, (cfg.fmt.name, i, c)
+            c = nominal + k * step
+            if kind == "w" and not (c / 2 <= lo and hi <= 2 * c):
+                continue  # a_hi - c must be exact (Sterbenz) on the whole interval
+            R = max(abs(lo - c), abs(hi - c))
+            cs = H_taylor(kind, mpf(c))
+            score = max(
+                abs(mpf(round_to_fmt(ck, fmt)) - ck) * mpf(R) ** j for j, ck in enumerate(cs)
+            )
+            score = float(score / cs[0])
+            if best is None or score < best[1]:
+                best = (c, score)
     return best
 
 
@@ -437,23 +474,21 @@ def piece_fit(cfg: Config, i: int) -> GridFit:
 
 def fit_H(cfg: Config, log) -> list[dict]:
     fmt = cfg.fmt
-    target = 2.0 ** -cfg.target
+    target = 2.0**-cfg.target
     k = len(cfg.kinds)
     for i in range(k):
         c, e = choose_shift(cfg, i)
         if cfg.shifts[i]:
-            log(f"    interval {i}: shift {c} (nominal {cfg.shifts[i]}): H rounds with rel. error {l2(e)}")
+            log(f"    interval {i}: shift {c!r} (nominal {cfg.shifts[i]}): rounding score {l2(e)}")
         cfg.shifts[i] = c
     gfs = [piece_fit(cfg, i) for i in range(k)]
-    for deg in range(cfg.deg_start, 40):
+    for deg in range(cfg.deg_start, cfg.deg_start + 5):
         mm = [gf.remez({}, list(range(deg + 1)))[1] for gf in gfs]
         log(f"    degree {deg:2d}: minimax per interval " + ", ".join(l2(e) for e in mm))
         if max(mm) > target:
             continue
         res = [fit_rounded(gf, deg, fmt) for gf in gfs]
-        log(
-            f"      rounded to {fmt.name}: " + ", ".join(l2(r["err_rounded"]) for r in res)
-        )
+        log(f"      rounded to {fmt.name}: " + ", ".join(l2(r["err_rounded"]) for r in res))
         if max(r["err_rounded"] for r in res) <= target:
             for i, r in enumerate(res):
                 r.update(
@@ -504,9 +539,21 @@ class Vec(VecArith):
     def index_ge(self, idx, k):
         return idx >= k
 
+    def or_sign(self, y, x, _out):
+        if isinstance(y, Fraction):  # Fractions carry no signed zero
+            return y
+        return np.where(np.signbit(x), -np.abs(y), y).astype(self.fmt.dtype)
+
     def fma(self, a, b, c, _out):
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            return np.asarray(self.fma_impl(a, b, c), dtype=self.fmt.dtype)
+            r = np.asarray(self.fma_impl(a, b, c), dtype=self.fmt.dtype)
+            # the error-free transformations inside the emulation turn infinite operands
+            # into NaN; there a*b + c (no rounding involved) is what an fma returns
+            a, b, c = np.broadcast_arrays(a, b, c)
+            special = ~(np.isfinite(a) & np.isfinite(b) & np.isfinite(c))
+            if special.any():
+                r = np.where(special, (a * b + c).astype(self.fmt.dtype), r)
+            return r
 
 
 class Exact(ExactArith):
@@ -542,6 +589,11 @@ class Exact(ExactArith):
     def index_ge(self, idx, k):
         return idx >= k
 
+    def or_sign(self, y, x, _out):
+        if isinstance(y, Fraction):  # Fractions carry no signed zero
+            return y
+        return np.where(np.signbit(x), -np.abs(y), y).astype(self.fmt.dtype)
+
 
 class Trace(TraceArith):
     def sub(self, a, b, out):
@@ -572,7 +624,7 @@ class Trace(TraceArith):
         return f"{a} < {b}"
 
     def index(self, a, bounds, out):
-        terms = " + ".join(f"({a} >= kB{j + 1})" for j in range(len(bounds)))
+        terms = " + ".join(f"({a} >= kGeluHBound[{j}])" for j in range(len(bounds)))
         self.lines.append(f"{out} = {terms}   // interval index 0..{len(bounds)}")
         return out
 
@@ -582,6 +634,10 @@ class Trace(TraceArith):
     def index_ge(self, idx, k):
         return f"{idx} >= {k}"
 
+    def or_sign(self, y, x, out):
+        self.lines.append(f"{out} = bit_or({y}, sign_bit({x}))")
+        return out
+
 
 # --------------------------------------------------------------------------
 # exp(-(a2 + a2_lo)) = 2^n * m: the library's reduction and polynomial
@@ -589,21 +645,27 @@ class Trace(TraceArith):
 # --------------------------------------------------------------------------
 _hx = float.fromhex
 EXP_LIB = {
-    "float32": dict(
-        log2e=_hx("0x1.715476p0"),
-        ln2hi=_hx("0x1.62E4p-1"),
-        ln2lo=_hx("0x1.7F7D1Cp-20"),
-        magic=_hx("0x1.8p23"),
-        minarg=-120.0,
-        inner=[_hx("0x1.FFFFFCp-2"), _hx("0x1.555494p-3"), _hx("0x1.5558BEp-5"), _hx("0x1.123856p-7"), _hx("0x1.6A3D0Ep-10")],
-    ),
-    "float64": dict(
-        log2e=_hx("0x1.71547652B82FEp0"),
-        ln2hi=_hx("0x1.62E42FEFA38p-1"),
-        ln2lo=_hx("0x1.EF35793C7673p-45"),
-        magic=_hx("0x1.8p52"),
-        minarg=-760.0,
-        inner=[
+    "float32": {
+        "log2e": _hx("0x1.715476p0"),
+        "ln2hi": _hx("0x1.62E4p-1"),
+        "ln2lo": _hx("0x1.7F7D1Cp-20"),
+        "magic": _hx("0x1.8p23"),
+        "minarg": -120.0,
+        "inner": [
+            _hx("0x1.FFFFFCp-2"),
+            _hx("0x1.555494p-3"),
+            _hx("0x1.5558BEp-5"),
+            _hx("0x1.123856p-7"),
+            _hx("0x1.6A3D0Ep-10"),
+        ],
+    },
+    "float64": {
+        "log2e": _hx("0x1.71547652B82FEp0"),
+        "ln2hi": _hx("0x1.62E42FEFA38p-1"),
+        "ln2lo": _hx("0x1.EF35793C7673p-45"),
+        "magic": _hx("0x1.8p52"),
+        "minarg": -760.0,
+        "inner": [
             _hx("0x1.000000000000Ap-1"),
             _hx("0x1.555555555550Dp-3"),
             _hx("0x1.55555555507BAp-5"),
@@ -615,7 +677,7 @@ EXP_LIB = {
             _hx("0x1.28AD4C1C0EC1Ep-22"),
             _hx("0x1.AD9EF00129BC3p-26"),
         ],
-    ),
+    },
 }
 
 
@@ -644,7 +706,9 @@ def exp_true_mantissa(a2, a2_lo, n, fmt: Fmt):
         lo = np.empty(a2.size)
         with mp.workprec(140):
             ln2 = mp.log(2)
-            for i, (z, zl, k) in enumerate(zip(a2.tolist(), a2_lo.tolist(), n.tolist())):
+            for i, (z, zl, k) in enumerate(
+                zip(a2.tolist(), a2_lo.tolist(), n.tolist(), strict=False)
+            ):
                 v = mp.exp(-(mpf(z) + mpf(zl)) - k * ln2)
                 hi[i] = float(v)
                 lo[i] = float(v - hi[i])
@@ -731,6 +795,14 @@ def gelu_scheme(A, x, K: Consts, exp_mode: str = "lib", small: str = "Q", pick: 
         q = horner_list(A, x2, lambda k: A.const(f"kGeluQ{k}", K.Q[k]), len(K.Q) - 1, "q")
         phi = A.fma(x, q, A.const("0.5", 0.5), "phi")  # Phi(x) = 1/2 + x Q(x^2)
         y_small = A.mul(x, phi, "y_small")
+    elif small == "Q2":  # x Phi(x) = x/2 + x^2 Q(x^2): one rounding fewer
+        x2 = A.mul(x, x, "x2")
+        q = horner_list(A, x2, lambda k: A.const(f"kGeluQ{k}", K.Q[k]), len(K.Q) - 1, "q")
+        t = A.mul(x, q, "xq")
+        y_small = A.fma(t, x, A.mul(x, A.const("0.5", 0.5), "half_x"), "y_small")
+        # the fma returns +0 for x = -0 (and for tiny x < 0 whose result underflows): put
+        # x's sign back (a no-op for every nonzero result: gelu has the sign of x)
+        y_small = A.or_sign(y_small, x, "y_small")
     else:  # (x/2) * (1 - w P(w^2)), w = -x/sqrt2 = -sign(x) a_hi
         w = A.mul(A.neg(x), A.const("kInvSqrt2Hi", K.c_hi), "w")
         s = A.mul(w, w, "s")
@@ -745,13 +817,23 @@ def gelu_scheme(A, x, K: Consts, exp_mode: str = "lib", small: str = "Q", pick: 
     z = A.max(A.neg(a2), A.const("kExpMinArg", E["minarg"]), "z")
     magic = A.const("kRoundMagic", E["magic"])
     n = A.sub(A.fma(z, A.const("kLog2e", E["log2e"]), magic, "n"), magic, "n")
-    if exp_mode == "lib":
+    if exp_mode in ("lib", "brief_lib", "lib_zlo"):
         r = A.fma(A.neg(n), A.const("kLn2Hi", E["ln2hi"]), z, "r")  # exact
-        cl = A.fma(n, A.const("kLn2Lo", E["ln2lo"]), a2_lo, "r_lo")
-        r = A.sub(r, cl, "r")
-        s_ = horner_list(A, r, lambda k: A.const(f"kExpQ{k + 2}", E["inner"][k]), len(E["inner"]) - 1, "m")
+        if exp_mode == "lib":  # a2_lo folded into the reduction: r = -(a2 + a2_lo) - n ln2
+            cl = A.fma(n, A.const("kLn2Lo", E["ln2lo"]), a2_lo, "r_lo")
+            r = A.sub(r, cl, "r")
+        elif exp_mode == "lib_zlo":  # math-inl.hpp exp_parts_nonpositive(z, z_lo), z_lo = -a2_lo
+            r = A.fma(A.neg(n), A.const("kLn2Lo", E["ln2lo"]), r, "r")
+            r = A.sub(r, a2_lo, "r")
+        else:  # the library's exp of -a2 as it is
+            r = A.fma(A.neg(n), A.const("kLn2Lo", E["ln2lo"]), r, "r")
+        s_ = horner_list(
+            A, r, lambda k: A.const(f"kExpQ{k + 2}", E["inner"][k]), len(E["inner"]) - 1, "m"
+        )
         s_ = A.fma(s_, r, one, "m")
         m = A.fma(s_, r, one, "m")
+        if exp_mode == "brief_lib":
+            m = A.fma(m, A.neg(a2_lo), m, "m")
     elif exp_mode == "adv":
         m = adversarial_mantissa(A, a2, a2_lo, n, pick, folded=True)
     else:  # brief: exp(-a2) with <= 0.75 ulp, then m = fma(m, -a2_lo, m)
@@ -784,18 +866,29 @@ def gelu_mp(x: float) -> mpf:
         return xm / 2 * mp.erfc(-xm / mp.sqrt(2))
 
 
-def ref_mpmath(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+REF_SCALE = 1100  # references below 2^-900 are stored times 2^REF_SCALE (keeps lo normal)
+
+
+def ref_mpmath(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """gelu(x) = (x/2) erfc(-x/sqrt2) at REF_DPS digits as hi + lo, times 2^scale."""
     hi = np.empty(xs.size)
     lo = np.empty(xs.size)
+    sc = np.zeros(xs.size, dtype=np.int64)
     with mp.workdps(REF_DPS):
         s2 = mp.sqrt(2)
         for i, x in enumerate(xs.tolist()):
+            if abs(x) > 1e4:  # (mpmath's erfc overflows internally near 1e300)
+                hi[i], lo[i] = (x, 0.0) if x > 0 else (-0.0, 0.0)  # gelu = x, resp. -0
+                continue
             xm = mpf(x)
             v = xm / 2 * mp.erfc(-xm / s2)
+            if v != 0 and abs(v) < mpf(2) ** -900:
+                sc[i] = REF_SCALE
+                v = mp.ldexp(v, REF_SCALE)
             h = float(v)
             hi[i] = h
             lo[i] = float(v - h)
-    return hi, lo
+    return hi, lo, sc
 
 
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
@@ -818,10 +911,15 @@ def ref_float64(xs: np.ndarray) -> np.ndarray:
         return x / 2 * er
 
 
-def ulp_err_ref(y: np.ndarray, hi: np.ndarray, lo: np.ndarray, fmt: Fmt) -> np.ndarray:
-    """(y - f) / ulp(f), f = hi + lo (as fit_polynomials.ulp_errors, plus f == 0: the
-    exact value is below the float64 range, its ulp is the smallest subnormal)."""
-    err = fp.ulp_errors(y, hi, lo, fmt)
+def ulp_err_ref(y: np.ndarray, hi: np.ndarray, lo: np.ndarray, fmt: Fmt, sc=None) -> np.ndarray:
+    """(y - f) / ulp(f) with f = (hi + lo) 2^-sc, ulp taken at the exact value (as
+    fit_polynomials.ulp_errors; f == 0: the exact value is below the float64 range, its
+    ulp is the smallest subnormal)."""
+    sc = np.zeros(hi.shape, dtype=np.int64) if sc is None else sc
+    m, e = np.frexp(hi)
+    e = np.where((np.abs(m) == 0.5) & (lo * np.sign(hi) < 0), e - 1, e) - sc
+    ulp = np.ldexp(1.0, np.maximum(e - fmt.prec, fmt.emin - fmt.prec + 1) + sc)  # scaled
+    err = ((np.ldexp(y.astype(np.float64), sc) - hi) - lo) / ulp
     tiny = 2.0 ** (fmt.emin - fmt.prec + 1)
     return np.where(hi == 0, y.astype(np.float64) / tiny, err)
 
@@ -846,6 +944,9 @@ def make_grid(cfg: Config) -> np.ndarray:
         for sgn in (1, -1):
             d = np.geomspace(1e-7, 1e-2, n_b // 4) * xb
             parts += [sgn * (xb + d), sgn * (xb - d)]
+    nr = n_main // 10  # log-uniform random points (every binade), both signs
+    r = np.exp(RNG.uniform(math.log(1e-3), math.log(-lo_x), nr))
+    parts += [-r, np.minimum(r, hi_x)]
     parts.append(np.array(extra))
     xs = np.concatenate(parts).astype(dt)
     return np.unique(xs[xs != 0])
@@ -853,7 +954,11 @@ def make_grid(cfg: Config) -> np.ndarray:
 
 def tiny_points(fmt: Fmt) -> list[float]:
     pts = np.geomspace(1e-30, 1e-6, 200).astype(fmt.dtype).tolist()
-    extra = [1e-36, 1.2e-38, 1e-40, 1.4e-45] if fmt is F32 else [1e-100, 1e-160, 1e-200, 1e-300, 2.3e-308, 1e-310, 5e-324]
+    extra = (
+        [1e-36, 1.2e-38, 1e-40, 1.4e-45]
+        if fmt is F32
+        else [1e-100, 1e-160, 1e-200, 1e-300, 2.3e-308, 1e-310, 5e-324]
+    )
     pts += [float(fmt.dtype(v)) for v in extra]
     pts += [-p for p in pts]
     return sorted({float(p) for p in pts})
@@ -907,9 +1012,11 @@ def measure(cfg: Config, K: Consts, log) -> dict:
     if fmt is F32:
         hi = ref_float64(xs)
         lo = np.zeros_like(hi)
+        sc = np.zeros(hi.shape, dtype=np.int64)
         # check the float64 reference against mpmath on a sample
         samp = RNG.choice(xs.size, size=6000, replace=False)
-        mh, ml = ref_mpmath(xs[samp])
+        mh, ml, msc = ref_mpmath(xs[samp])
+        assert not msc.any()
         rel = np.abs((hi[samp] - mh) - ml) / np.maximum(np.abs(mh), 1e-300)
         ok = mh != 0
         log(
@@ -918,15 +1025,23 @@ def measure(cfg: Config, K: Consts, log) -> dict:
             f" ({time.time() - t0:.1f} s)"
         )
     else:
-        hi, lo = ref_mpmath(xs)
+        hi, lo, sc = ref_mpmath(xs)
         log(f"  {xs.size} points; mpmath reference ({REF_DPS} digits) in {time.time() - t0:.1f} s")
     out = {}
-    variants = [("lib", "Q"), ("adv", "Q"), ("brief", "Q"), ("lib", "P")]
+    variants = [
+        ("lib", "Q2"),
+        ("lib_zlo", "Q2"),
+        ("adv", "Q2"),
+        ("brief", "Q2"),
+        ("brief_lib", "Q2"),
+        ("lib", "Q"),
+        ("lib", "P"),
+    ]
     for exp_mode, small in variants:
         y0, y1 = run_scheme_vec(fmt, xs, K, exp_mode, small)
-        err = ulp_err_ref(y0, hi, lo, fmt)
+        err = ulp_err_ref(y0, hi, lo, fmt, sc)
         if y1 is not None:
-            e1 = ulp_err_ref(y1, hi, lo, fmt)
+            e1 = ulp_err_ref(y1, hi, lo, fmt, sc)
             take1 = np.abs(e1) > np.abs(err)
             err = np.where(take1, e1, err)
             y = np.where(take1, y1, y0)
@@ -934,15 +1049,15 @@ def measure(cfg: Config, K: Consts, log) -> dict:
             y = y0
         if fmt is F32:  # re-measure the worst points against mpmath
             worst = np.argsort(-np.abs(err))[:400]
-            mh, ml = ref_mpmath(xs[worst])
-            err[worst] = ulp_err_ref(y[worst], mh, ml, fmt)
+            mh, ml, msc = ref_mpmath(xs[worst])
+            err[worst] = ulp_err_ref(y[worst], mh, ml, fmt, msc)
         j = int(np.argmax(np.abs(err)))
         # per-region maxima
         ax = np.abs(xs.astype(np.float64)) / math.sqrt(2)
         regions = {}
         edges = [0.0, cfg.w0, *cfg.bounds[1:], np.inf]
         for sgn, name in ((-1, "x<0"), (1, "x>0")):
-            for r0, r1 in zip(edges[:-1], edges[1:]):
+            for r0, r1 in itertools.pairwise(edges):
                 msk = (np.sign(xs) == sgn) & (ax >= r0) & (ax < r1)
                 if msk.any():
                     k = np.argmax(np.abs(err[msk]))
@@ -950,27 +1065,40 @@ def measure(cfg: Config, K: Consts, log) -> dict:
         # exact cross-check on a sample (lib / adv pick 0) and tiny arguments
         X = Exact(fmt)
         nchk = 0
-        if exp_mode in ("lib", "adv", "brief"):
+        if True:
             pool = np.nonzero(np.abs(xs) < 1e5)[0]
             samp = RNG.choice(pool, size=300 if fmt is F32 else 150, replace=False)
             for i in samp:
                 ye = gelu_scheme(X, Fraction(float(xs[i])), K, exp_mode, small, 0)
-                assert ye == Fraction(float(y0[i])), (fmt.name, exp_mode, small, xs[i], float(ye), y0[i])
+                assert ye == Fraction(float(y0[i])), (
+                    fmt.name,
+                    exp_mode,
+                    small,
+                    xs[i],
+                    float(ye),
+                    y0[i],
+                )
                 nchk += 1
         tiny_max = 0.0
         if exp_mode == "lib":
             for x in tiny_points(fmt):
                 ye = gelu_scheme(X, Fraction(x), K, exp_mode, small)
                 with mp.workprec(400):
-                    ref = to_fraction(gelu_mp(x) if abs(x) > 1e-200 else mpf(x) / 2 + mpf(x) ** 2 / mp.sqrt(2 * mp.pi))
+                    ref = to_fraction(
+                        gelu_mp(x)
+                        if abs(x) > 1e-200
+                        else mpf(x) / 2 + mpf(x) ** 2 / mp.sqrt(2 * mp.pi)
+                    )
                 tiny_max = max(tiny_max, abs(float((ye - ref) / ulp_of(ref, fmt))))
         T = Trace()
-        gelu_scheme(T, "x", K, exp_mode if exp_mode == "lib" else "lib", small)
+        gelu_scheme(
+            T, "x", K, exp_mode if exp_mode in ("lib", "brief_lib", "lib_zlo") else "lib", small
+        )
         out[(exp_mode, small)] = {
             "max": float(abs(err[j])),
             "x": float(xs[j]),
             "y": float(y[j]),
-            "ref": float(hi[j]),
+            "ref": float(np.ldexp(hi[j], -int(sc[j]))),
             "rms": float(np.sqrt(np.mean(err**2))),
             "bad": float(np.mean(np.abs(err) > 0.5)),
             "regions": regions,
@@ -978,6 +1106,12 @@ def measure(cfg: Config, K: Consts, log) -> dict:
             "tiny": tiny_max,
             "pseudo": T.lines,
         }
+    # special inputs through the recommended scheme (vectorised emulation)
+    dt = fmt.dtype
+    tiny = float(np.nextafter(dt(0), dt(1)))
+    sp = np.array([0.0, -0.0, tiny, -tiny, 2 * tiny, -2 * tiny, np.inf, -np.inf, np.nan], dtype=dt)
+    ysp = gelu_scheme(Vec(fmt), sp, K, "lib", "Q2")
+    out["special"] = list(zip(sp.tolist(), ysp.tolist(), strict=False))
     # diagnostic (float32): the F form y = (x/2) * e * F(a_hi) with an ideal F (correctly
     # rounded) and an ideal e, to show the error the F form cannot avoid
     if fmt is F32:
@@ -985,12 +1119,19 @@ def measure(cfg: Config, K: Consts, log) -> dict:
         ax = np.abs(x)
         a_hi = ax * np.float32(K.c_hi)
         a64 = a_hi.astype(np.float64)
-        keep = a64 >= cfg.w0
+        keep = (a64 >= cfg.w0) & (a64 <= cfg.wmax)
         x, a_hi, a64 = x[keep], a_hi[keep], a64[keep]
         Fid = (np.asarray(_ERFC(a64), np.float64) * np.exp(a64 * a64)).astype(np.float32)
-        Hid = (a64 * np.asarray(_ERFC(a64), np.float64) * np.exp(a64 * a64) / math.sqrt(2)).astype(np.float32)
+        Hid = (a64 * np.asarray(_ERFC(a64), np.float64) * np.exp(a64 * a64) / math.sqrt(2)).astype(
+            np.float32
+        )
         # exact exp(-a^2) with a = |x|/sqrt2 exactly, as a mantissa and exponent
         a_ex = np.abs(x.astype(np.float64)) / math.sqrt(2)
+        # the same with F, H correctly rounded at the exact a (no rounding of a at all)
+        Fex = (np.asarray(_ERFC(a_ex), np.float64) * np.exp(a_ex * a_ex)).astype(np.float32)
+        Hex = (
+            a_ex * np.asarray(_ERFC(a_ex), np.float64) * np.exp(a_ex * a_ex) / math.sqrt(2)
+        ).astype(np.float32)
         lg = -(a_ex * a_ex) / math.log(2)
         nn = np.round(lg)
         mant = np.exp(-(a_ex * a_ex) - nn * math.log(2)).astype(np.float32)
@@ -999,7 +1140,11 @@ def measure(cfg: Config, K: Consts, log) -> dict:
         h2, l2_ = hi[xs < 0][keep], lo[xs < 0][keep]
         eF = ulp_err_ref(yF.astype(np.float32), h2, l2_, fmt)
         eH = ulp_err_ref(yH.astype(np.float32), h2, l2_, fmt)
-        out["diag"] = (float(np.abs(eF).max()), float(np.abs(eH).max()))
+        yF2 = -np.ldexp((np.float32(0.5) * -x * mant) * Fex, nn.astype(np.int64))
+        yH2 = -np.ldexp(mant * Hex, nn.astype(np.int64))
+        eF2 = ulp_err_ref(yF2.astype(np.float32), h2, l2_, fmt)
+        eH2 = ulp_err_ref(yH2.astype(np.float32), h2, l2_, fmt)
+        out["diag"] = tuple(float(np.abs(v).max()) for v in (eF, eH, eF2, eH2))
     return out
 
 
@@ -1017,13 +1162,12 @@ def main() -> None:
     summary: list[str] = []
     for cfg in CONFIGS:
         fmt = cfg.fmt
-        sfx = fmt.suffix
         lines = cpp.setdefault(fmt.name, [])
         log(f"== {fmt.name}: target approximation error <= 2^-{cfg.target} ==")
         t0 = time.time()
-        log(f"  A. erf(w) = w P(w^2), 0 <= w < W0 = {cfg.w0}")
+        log(f"  A. erf(w) = w (P0hi + T(w^2)), 0 <= w < W0 = {cfg.w0}  (P0hi = RN(2/sqrt(pi)))")
         rP = fit_small(cfg, "P", log)
-        log(f"  A'. Phi(x) = 1/2 + x Q(x^2), |x| < W0 sqrt2 (the GELU's small branch)")
+        log("  A'. Phi(x) = 1/2 + x Q(x^2), |x| < W0 sqrt2 (the GELU's small branch)")
         rQ = fit_small(cfg, "Q", log)
         log(f"  B. H(a) = a erfc(a) exp(a^2) / sqrt2 on {cfg.bounds} (kinds {cfg.kinds})")
         rH = fit_H(cfg, log)
@@ -1050,12 +1194,15 @@ def main() -> None:
             f"  erf(w) = fma(w, kErfP0Hi, w * T(w*w)) measured on [0, W0): max {erf_meas[0]:.3f} ulp"
             f" at w = {erf_meas[1]:.9g} ({erf_meas[2]} points)"
         )
+        T = Trace()
+        erf_scheme(T, "w", K)
+        log("  erf pseudo-code: " + "; ".join(T.lines))
         log(f"  D. GELU measurement ({fmt.name})")
         t0 = time.time()
         meas = measure(cfg, K, log)
         log(f"  measured in {time.time() - t0:.1f} s")
         for key, m in meas.items():
-            if key == "diag":
+            if key in ("diag", "special"):
                 continue
             exp_mode, small = key
             log(
@@ -1067,24 +1214,37 @@ def main() -> None:
             )
             for (sg, r0, r1), (e, xw) in m["regions"].items():
                 log(f"      {sg} a in [{r0}, {r1}): max {e:.3f} ulp at x = {decf(xw, fmt)}")
+        log(
+            "  special inputs (x -> y, as emulated; PyTorch gives NaN at -inf): "
+            + ", ".join(f"{x!r} -> {y!r}" for x, y in meas["special"])
+        )
         if "diag" in meas:
-            eF, eH = meas["diag"]
+            eF, eH, eF2, eH2 = meas["diag"]
             log(
-                f"  diagnostic, x < 0, a >= W0, exact exp and correctly rounded F resp. H at a_hi:"
-                f" (x/2)*e*F form max {eF:.3f} ulp, e*H form max {eH:.3f} ulp"
+                "  diagnostic (x < 0, a >= W0; exp(-a^2) exact then rounded, F resp. H correctly"
+                " rounded):\n"
+                f"      at a_hi (a's low word ignored): y = (x/2)*e*F max {eF:.3f} ulp, y = e*H max {eH:.3f} ulp\n"
+                f"      at the exact a:                 y = (x/2)*e*F max {eF2:.3f} ulp, y = e*H max {eH2:.3f} ulp"
             )
-        best = meas[("lib", "Q")]
-        log("  pseudo-code (exactly as measured, exp 'lib', small branch 'Q'):")
+        best = meas[("lib_zlo", "Q2")]
+        log(
+            "  pseudo-code of the recommended evaluation (exactly as measured: exp 'lib_zlo' ="
+            " math-inl.hpp exp_parts_nonpositive(-a2, -a2_lo) inlined, small branch 'Q2'):"
+        )
         for line in best["pseudo"]:
             log(f"      {line}")
-        cfg.results = dict(P=rP, Q=rQ, H=rH, meas=meas)
+        cfg.results = {"P": rP, "Q": rQ, "H": rH, "meas": meas}
 
         # C++
         ct = fmt.ctype
         lines.append(f"// GELU / erf / erfc ({fmt.name}), tools/fit_erf.py")
         lines.append(f"constexpr {ct} kInvSqrt2Hi = {hexf(K.c_hi, fmt)};  // RN(1/sqrt2)")
-        lines.append(f"constexpr {ct} kInvSqrt2Lo = {hexf(K.c_lo, fmt)};  // RN(1/sqrt2 - kInvSqrt2Hi)")
-        lines.append(f"constexpr {ct} kGeluW0 = {hexf(cfg.w0, fmt)};  // small branch for a = |x|/sqrt2 < W0")
+        lines.append(
+            f"constexpr {ct} kInvSqrt2Lo = {hexf(K.c_lo, fmt)};  // RN(1/sqrt2 - kInvSqrt2Hi)"
+        )
+        lines.append(
+            f"constexpr {ct} kGeluW0 = {hexf(cfg.w0, fmt)};  // small branch for a = |x|/sqrt2 < W0"
+        )
         lines.append(
             f"// erf(w) = fma(w, kErfP0Hi, w * T(w^2)), 0 <= w < W0: T degree {rP['degree']} in w^2,"
             f" rel. error {l2(rP['err_rounded'])}, measured {erf_meas[0]:.2f} ulp"
@@ -1105,19 +1265,22 @@ def main() -> None:
         lines.append(
             f"constexpr {ct} kGeluHBound[{nb}] = {{"
             + ", ".join(hexf(b, fmt) for b in cfg.bounds[1:-1])
-            + "};  // " + ", ".join(str(b) for b in cfg.bounds[1:-1])
+            + "};  // "
+            + ", ".join(str(b) for b in cfg.bounds[1:-1])
         )
         iu = cfg.kinds.index("u")
         lines.append(
             f"constexpr int kGeluHFirstU = {iu};  // intervals >= this use v = 1/a2 - c, below v = (a_hi - c) + a_lo"
         )
         lines.append(
-            f"constexpr {ct} kGeluHShift[{len(rH)}] = {{" + ", ".join(hexf(r['shift'], fmt) for r in rH) + "};"
+            f"constexpr {ct} kGeluHShift[{len(rH)}] = {{"
+            + ", ".join(hexf(r["shift"], fmt) for r in rH)
+            + "};"
         )
         lines.append(
             f"constexpr {ct} kGeluH[{len(rH)}][{rH[0]['degree'] + 1}] = {{  // ascending powers of v"
         )
-        for i, r in enumerate(rH):
+        for r in rH:
             lines.append(
                 f"    {{{', '.join(hexf(c, fmt) for c in r['coefs'])}}},  // a in [{r['lo']}, {r['hi']}), "
                 f"rel. error {l2(r['err_rounded'])}"
@@ -1125,9 +1288,11 @@ def main() -> None:
         lines.append("};")
         summary.append(
             f"{fmt.name}: P deg {rP['degree']}, Q deg {rQ['degree']}, H {len(rH)} intervals x deg "
-            f"{rH[0]['degree']}; GELU max {best['max']:.3f} ulp (lib exp), "
-            f"{meas[('adv', 'Q')]['max']:.3f} ulp (any exp <= 0.75 ulp, folded), "
-            f"{meas[('brief', 'Q')]['max']:.3f} ulp (brief's exp(-a2) + fma correction)"
+            f"{rH[0]['degree']}; GELU max {meas[('lib', 'Q2')]['max']:.3f} ulp (lib exp, folded), "
+            f"{meas[('adv', 'Q2')]['max']:.3f} ulp (any exp <= 0.75 ulp, folded), "
+            f"{meas[('brief', 'Q2')]['max']:.3f} ulp (any exp(-a2) <= 0.75 ulp + fma correction), "
+            f"{meas[('brief_lib', 'Q2')]['max']:.3f} ulp (library exp(-a2) + fma correction), "
+            f"{meas[('lib_zlo', 'Q2')]['max']:.3f} ulp (exp_parts_nonpositive(-a2, -a2_lo))"
         )
         log()
     log("== C++ ==")

@@ -197,6 +197,35 @@ struct AxisPieces {
   }
 };
 
+// Below this inner extent the column kernels would leave most vector lanes idle (2 of 16 for
+// inner == 2): the array is transposed to rows, run through the row kernels and transposed
+// back. Which path runs depends on the shape only, so results stay thread-independent.
+constexpr std::size_t kRowsBelowInner = 8;
+
+bool via_rows(const AxisLayout& f) { return f.inner > 1 && f.inner < kRowsBelowInner; }
+
+// (outer, len, inner) <-> (outer, inner, len), slice by slice across threads.
+template <class T>
+void transpose_slices(const T* src, T* dst, const AxisLayout& f, bool to_rows, int threads) {
+  const std::size_t slice = f.len * f.inner;
+  const std::size_t per = std::max<std::size_t>(1, kChunkElements / slice);
+  run_pieces(ceil_div(f.outer, per), f.outer * slice, threads, [&](std::size_t p) {
+    const std::size_t o1 = std::min(f.outer, (p + 1) * per);
+    for (std::size_t o = p * per; o < o1; ++o) {
+      const T* s = src + o * slice;
+      T* d = dst + o * slice;
+      for (std::size_t k = 0; k < f.len; ++k)
+        for (std::size_t i = 0; i < f.inner; ++i) {
+          if (to_rows) {
+            d[i * f.len + k] = s[k * f.inner + i];
+          } else {
+            d[k * f.inner + i] = s[i * f.len + k];
+          }
+        }
+    }
+  });
+}
+
 py::array softmax_forward(int kind, py::handle x_in, py::handle axis, py::handle out,
                           py::handle threads) {
   if (kind < 0 || kind >= kNumSoftmaxKinds) value_error("fastact: unknown softmax kind");
@@ -209,19 +238,27 @@ py::array softmax_forward(int kind, py::handle x_in, py::handle axis, py::handle
   Destination dst = make_destination(out, x, plan, {&xc}, fn);
   const auto n = static_cast<std::size_t>(x.size());
   if (n) {
-    const AxisPieces pieces(split_at(shape_of(x), ax));
+    const AxisLayout full = split_at(shape_of(x), ax);
+    const bool rows = via_rows(full);
+    const AxisPieces pieces(rows ? AxisLayout{full.outer * full.inner, full.len, 1, 1} : full);
     const KernelTable* table = active_table();
     with_type(plan.compute, [&](auto tag) {
       using T = decltype(tag);
       const SoftmaxFn<T> f = kernels_for<T>(table).softmax[kind];
+      std::vector<T> buf(rows ? n : 0);
       const T* src = cptr<T>(xc);
       T* dest = mptr<T>(dst.target);
       py::gil_scoped_release nogil;
+      if (rows) {
+        transpose_slices(src, buf.data(), full, true, t);
+        src = dest = buf.data();
+      }
       run_pieces(pieces.count, n, t, [&](std::size_t i) {
         std::size_t off;
         const AxisLayout l = pieces.piece(i, &off);
         f(src + off, dest + off, l);
       });
+      if (rows) transpose_slices(buf.data(), mptr<T>(dst.target), full, false, t);
     });
   }
   dst.finish();
@@ -248,22 +285,32 @@ py::array softmax_backward(int kind, py::handle grad_in, py::handle x_in, py::ha
   if (!from_y) separate_from(dst, shape_of(xy), plan.compute, {&gc});
   const auto n = static_cast<std::size_t>(xy.size());
   if (n) {
-    const AxisPieces pieces(split_at(shape_of(xy), ax));
+    const AxisLayout full = split_at(shape_of(xy), ax);
+    const bool rows = via_rows(full);
+    const AxisPieces pieces(rows ? AxisLayout{full.outer * full.inner, full.len, 1, 1} : full);
     const KernelTable* table = active_table();
     with_type(plan.compute, [&](auto tag) {
       using T = decltype(tag);
       const StructuredSet<T>& k = kernels_for<T>(table);
       const SoftmaxBackwardFn<T> f =
           from_y ? k.softmax_backward_from_y[kind] : k.softmax_backward_from_x[kind];
+      std::vector<T> buf(rows ? 2 * n : 0);
       const T* gs = cptr<T>(gc);
       const T* vs = cptr<T>(xyc);
       T* dest = mptr<T>(dst.target);
       py::gil_scoped_release nogil;
+      if (rows) {  // g and x (or y) transposed; dx over the transposed x (or y)
+        transpose_slices(gs, buf.data(), full, true, t);
+        transpose_slices(vs, buf.data() + n, full, true, t);
+        gs = buf.data();
+        vs = dest = buf.data() + n;
+      }
       run_pieces(pieces.count, n, t, [&](std::size_t i) {
         std::size_t off;
         const AxisLayout l = pieces.piece(i, &off);
         f(gs + off, vs + off, dest + off, l);
       });
+      if (rows) transpose_slices(buf.data() + n, mptr<T>(dst.target), full, false, t);
     });
   }
   dst.finish();

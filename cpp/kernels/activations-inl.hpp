@@ -281,9 +281,7 @@ struct SigmoidParts {
   SigmoidParts(V z, V z_lo) {
     const V one = V::set(1);
     const typename V::Mask positive = z >= V::set(0);
-    ExpParts<V> p = exp_parts_nonpositive(negative_abs(z));
-    const V neg_abs_lo = select(positive, -z_lo, z_lo);
-    p.mantissa = fma(p.mantissa, neg_abs_lo, p.mantissa);
+    const ExpParts<V> p = exp_parts_nonpositive(negative_abs(z), select(positive, -z_lo, z_lo));
     e = ldexp(p.mantissa, p.exponent);
     d = fast_two_sum(one, e);
     num_mantissa = select(positive, one, p.mantissa);
@@ -398,7 +396,7 @@ struct Softplus {
   }
   V backward_from_y(V y, V dy) const {
     const V z = y * beta;
-    return select(z > threshold, dy, dy * -expm1(-z));
+    return select(z > threshold, dy, dy * (V::set(0) - expm1(-z)));
   }
 };
 
@@ -413,7 +411,8 @@ struct Logsigmoid {
     return min(V::set(0), x) - log1p_unit(exp_nonpositive(negative_abs(x)));
   }
   V backward_from_x(V x, V dy) const { return SigmoidParts<V>(-x).times(dy); }
-  V backward_from_y(V y, V dy) const { return dy * -expm1(y); }
+  // 0 - expm1(y) rather than -expm1(y): +0 (not -0) where y = 0, as from x.
+  V backward_from_y(V y, V dy) const { return dy * (V::set(0) - expm1(y)); }
 };
 
 // swish(beta): y = x sigmoid(beta x); silu is swish with beta = 1.
@@ -433,8 +432,7 @@ struct Swish {
   SigmoidParts<V> parts(V x) const {
     if (unit_beta) return SigmoidParts<V>(x);
     const V z = beta * x;
-    const V z_lo = fma(beta, x, -z);  // z + z_lo = beta x exactly (NaN where z is infinite)
-    return SigmoidParts<V>(z, select(is_nan(z_lo), V::set(0), z_lo));
+    return SigmoidParts<V>(z, finite_or_zero(fma(beta, x, -z)));  // z + z_lo = beta x
   }
   V forward(V x) const { return parts(x).times(x); }
   V backward_from_x(V x, V dy) const {
@@ -443,7 +441,14 @@ struct Swish {
     // 1 - s = sigmoid(-z): e / d for z >= 0, 1 / d for z < 0.
     const V one_minus_s =
         divide_by_double_word(select(z >= V::set(0), p.e, V::set(1)), p.d.s, p.d.err);
-    return p.times(dy * fma(z, one_minus_s, V::set(1)));
+    // |1 + z (1 - s)| is at most about |z|. Where z is so large that the product with dy
+    // could overflow, s has underflowed (the result is a signed zero) or 1 - s has (the
+    // factor is 1): clamping z changes nothing else.
+    const V big = V::set(typename V::T(0x1p40));
+    const V factor = fma(min(big, max(-big, z)), one_minus_s, V::set(1));
+    // At x = +-inf the gradient is NaN, as PyTorch's.
+    const V inf = V::set(std::numeric_limits<typename V::T>::infinity());
+    return select(abs(x) == inf, inf - inf, p.times(dy * factor));
   }
 };
 template <class V>
@@ -577,7 +582,7 @@ struct Tanhshrink {
   }
   V backward_from_x(V x, V dy) const {
     const V t = Tanh<V>(Params{}).forward(x);
-    return dy * (t * t);
+    return dy * (t * t) + V::set(0);  // +0 for a zero product, as g - g (1 - t^2) gives
   }
 };
 
@@ -608,8 +613,9 @@ struct Arelu {
   }
   V backward_from_x(V x, V dy) const {
     const double kn = double(k) * double(n), lkn = log_kn, n1 = double(n) - 1;
-    const V d = in_float64(x, [=](auto v) { return scaled_power(v, kn, lkn, n1); });
-    return select(x > V::set(0), dy * d, select(is_nan(x), x, V::set(0)));
+    // dy times the derivative in float64: the derivative alone may exceed the float32 range.
+    const V g = in_float64(x, dy, [=](auto v, auto w) { return w * scaled_power(v, kn, lkn, n1); });
+    return select(x > V::set(0), g, select(is_nan(x), x, V::set(0)));
   }
 };
 
@@ -644,7 +650,8 @@ struct Sbaf {
     return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), y);
   }
   V backward_from_x(V x, V dy) const {
-    const V d = in_float64(x, [this](auto v) {
+    // dy times the derivative, in float64 (one rounding for float32).
+    const V g = in_float64(x, dy, [this](auto v, auto w) {
       using W = decltype(v);
       const W one = W::set(1);
       const W den = one + t_of(v);
@@ -655,8 +662,9 @@ struct Sbaf {
       const W edge = W::set(kd / ((1 + kd) * (1 + kd)));
       if (alpha == 0) r = select(v == W::set(0), edge, r);
       if (alpha == 1) r = select(v == one, -edge, r);
-      return r;
+      return w * r;
     });
-    return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), dy * d);
+    return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), g);
   }
+
 };

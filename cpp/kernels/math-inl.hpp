@@ -173,13 +173,19 @@ struct ExpParts {
 };
 template <class V>
 ExpParts<V> exp_parts_nonpositive(V z) {
+  return exp_parts_nonpositive(z, V::set(0));
+}
+// The same for the argument z + z_lo (|z_lo| <= ulp(z)): z_lo joins the reduced argument,
+// so an exact two-term argument costs no extra rounding.
+template <class V>
+ExpParts<V> exp_parts_nonpositive(V z, V z_lo) {
   using C = ExpConstants<typename V::T>;
   const V lo = V::set(ExpPartsConstants<typename V::T>::kMinArg);
   const V zc = max(lo, z);
   const V magic = V::set(C::kRoundMagic);
   const V n = fma(zc, V::set(C::kLog2e), magic) - magic;
   V r = fnma(n, V::set(C::kLn2Hi), zc);
-  r = fnma(n, V::set(C::kLn2Lo), r);
+  r = fnma(n, V::set(C::kLn2Lo), r) + z_lo;
   return {select(z < lo, V::set(0), exp_reduced(r)), n};
 }
 
@@ -408,6 +414,12 @@ V scaled_power(V b, double c, double log_c, double e) {
   return V::set(T(c)) * select(is_nan(zz.err), exp(zz.s), exp_double_word(zz));
 }
 
+// A low-order correction term, dropped where it is not finite (its high part overflowed).
+template <class V>
+V finite_or_zero(V lo) {
+  return select(abs(lo) < V::set(std::numeric_limits<typename V::T>::infinity()), lo, V::set(0));
+}
+
 // Evaluates f in float64: directly for float64 vectors, on the two widened halves for
 // float32 ones (so a float32 result is rounded once from a float64 value that is far more
 // accurate). For the power functions, whose float32 error would otherwise grow with
@@ -420,6 +432,16 @@ template <class F>
 VecF32 in_float64(VecF32 x, const F& f) {
   const WidePair w = widen(x);
   return narrow(WidePair{f(w.lo), f(w.hi)});
+}
+// Two arguments.
+template <class F>
+VecF64 in_float64(VecF64 x, VecF64 y, const F& f) {
+  return f(x, y);
+}
+template <class F>
+VecF32 in_float64(VecF32 x, VecF32 y, const F& f) {
+  const WidePair wx = widen(x), wy = widen(y);
+  return narrow(WidePair{f(wx.lo, wy.lo), f(wx.hi, wy.hi)});
 }
 
 // exp(z) for z <= 0 as an unevaluated sum hi + lo, for callers that subtract it from

@@ -205,6 +205,12 @@ struct StUnitSum {
   }
   // The lane sums as an StSum (bias removed), for lane-wise use.
   StSum<V> unbiased() const { return {hi - V::set(1), lo}; }
+  // Adds another such sum (its bias removed exactly, the addition with an exact TwoSum).
+  void merge(const StUnitSum& o) {
+    const TwoSum<V> t = st_two_sum(hi, o.hi - V::set(1));
+    hi = t.s;
+    lo = (lo + o.lo) + t.err;
+  }
 };
 
 // The sum of all lanes of two StUnitSums (the two accumulators of a row).
@@ -299,8 +305,11 @@ typename V::T st_row_max(const typename V::T* x, std::size_t n) {
 // ---- Row form (axis last, contiguous) ------------------------------------------------------
 
 // Walks a row of n elements in blocks of kStBlockVecs vectors: begin() before each block,
-// body(i, w, slot) for the vector at i (w lanes: L except possibly the very last; slot 0/1
-// alternates so that two accumulators hide the add latency), end() after each block.
+// body(i, w, slot) for the vector at i (w lanes: L except possibly the very last; slots
+// 0..kStSlots-1 take turns so that independent accumulators hide the add latency), end()
+// after each block.
+constexpr int kStSlots = 4;
+static_assert(kStBlockVecs % kStSlots == 0, "a block is whole rounds of the slots");
 template <class V, class Begin, class Body, class End>
 void st_row_blocks(std::size_t n, const Begin& begin, const Body& body, const End& end) {
   constexpr std::size_t L = V::kLanes;
@@ -308,20 +317,21 @@ void st_row_blocks(std::size_t n, const Begin& begin, const Body& body, const En
   while (i < n) {
     const std::size_t stop = n - i > kStBlockVecs * L ? i + kStBlockVecs * L : n;
     begin();
-    for (; i + 2 * L <= stop; i += 2 * L) {
-      body(i, L, 0);
-      body(i + L, L, 1);
-    }
-    if (i + L <= stop) {
-      body(i, L, 0);
-      i += L;
-    }
-    if (i < stop) {
-      body(i, stop - i, 1);
-      i = stop;
-    }
+    for (; i + kStSlots * L <= stop; i += kStSlots * L)
+      for (int k = 0; k < kStSlots; ++k) body(i + static_cast<std::size_t>(k) * L, L, k);
+    for (int k = 0; i < stop; i += L, ++k) body(i, stop - i < L ? stop - i : L, k);
     end();
   }
+}
+
+// The slots' partial sums, added pairwise.
+template <class V>
+V st_slot_sum(const V (&part)[kStSlots]) {
+  return (part[0] + part[1]) + (part[2] + part[3]);
+}
+template <class V>
+void st_slot_zero(V (&part)[kStSlots]) {
+  for (V& p : part) p = V::set(0);
 }
 
 // Forward, one row of n >= 1 elements.
@@ -400,12 +410,11 @@ template <class V, SoftmaxKind K>
 [[gnu::flatten]] void st_softmax_row_backward_y(const typename V::T* g, const typename V::T* y,
                                typename V::T* dx, std::size_t n) {
   constexpr std::size_t L = V::kLanes;
-  const V zero = V::set(0);
   StSum<V> sum = StSum<V>::zero();
-  V part[2];
+  V part[kStSlots];
   // Masked lanes load as 0 in both g and y, so they add nothing.
   st_row_blocks<V>(
-      n, [&] { part[0] = part[1] = zero; },
+      n, [&] { st_slot_zero(part); },
       [&](std::size_t i, std::size_t w, int slot) {
         const V gv = st_load<V>(g + i, w);
         if constexpr (K == SoftmaxKind::log_softmax) {
@@ -414,7 +423,7 @@ template <class V, SoftmaxKind K>
           part[slot] = fma(gv, st_load<V>(y + i, w), part[slot]);
         }
       },
-      [&] { sum.add_block(part[0] + part[1]); });
+      [&] { sum.add_block(st_slot_sum(part)); });
   const V d = V::set(st_reduce_sum(sum));
   for (std::size_t i = 0; i < n; i += L) {
     const std::size_t w = n - i < L ? n - i : L;
@@ -434,11 +443,12 @@ template <class V, SoftmaxKind K>
   constexpr bool Neg = K == SoftmaxKind::softmin;
   const V m = V::set(st_row_max<V, Neg>(x, n));
   const V zero = V::set(0);
-  StUnitSum<V> ssum[2] = {StUnitSum<V>::start(), StUnitSum<V>::start()};
+  StUnitSum<V> ssum[kStSlots];
+  for (StUnitSum<V>& u : ssum) u = StUnitSum<V>::start();
   StSum<V> dsum = StSum<V>::zero();
-  V dpart[2];
+  V dpart[kStSlots];
   st_row_blocks<V>(
-      n, [&] { dpart[0] = dpart[1] = zero; },
+      n, [&] { st_slot_zero(dpart); },
       [&](std::size_t i, std::size_t w, int slot) {
         V e = st_exp_term(st_load_signed<V, Neg>(x + i, w), m).e;
         if (w < L) e = select(st_lanes_below<V>(w), e, zero);
@@ -451,8 +461,12 @@ template <class V, SoftmaxKind K>
           dpart[slot] = fma(gv, e, dpart[slot]);
         }
       },
-      [&] { dsum.add_block(dpart[0] + dpart[1]); });
-  const T s = st_reduce_unit(ssum[0], ssum[1]);
+      [&] { dsum.add_block(st_slot_sum(dpart)); });
+  StUnitSum<V> s01 = ssum[0];
+  s01.merge(ssum[1]);
+  StUnitSum<V> s23 = ssum[2];
+  s23.merge(ssum[3]);
+  const T s = st_reduce_unit(s01, s23);
   const T ds = st_reduce_sum(dsum);
   const V sv = V::set(s);
   const V rcp = V::set(1) / sv;
@@ -924,12 +938,12 @@ template <class V>
   for (std::size_t c = 0; c < l.channels; ++c) {
     const V wv = V::set(w[c]);
     StSum<V> sum = StSum<V>::zero();
-    V part[2];
+    V part[kStSlots];
     for (std::size_t o = 0; o < l.outer; ++o) {
       const std::size_t base = o * l.slice_stride + c * l.channel_stride;
       // Masked lanes load x = g = 0 and add 0 * 0.
       st_row_blocks<V>(
-          l.len, [&] { part[0] = part[1] = zero; },
+          l.len, [&] { st_slot_zero(part); },
           [&](std::size_t i, std::size_t m, int slot) {
             const V xv = st_load<V>(x + base + i, m);
             const V gv = st_load<V>(g + base + i, m);
@@ -937,7 +951,7 @@ template <class V>
             st_store(select(pos, gv, wv * gv), gx + base + i, m);
             part[slot] = part[slot] + select(pos, zero, xv * gv);
           },
-          [&] { sum.add_block(part[0] + part[1]); });
+          [&] { sum.add_block(st_slot_sum(part)); });
     }
     gw_hi[c] = st_reduce_sum(sum);
     gw_lo[c] = T(0);

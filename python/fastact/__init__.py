@@ -50,7 +50,6 @@ from ._structured import (
     softmin,
     softmin_backward,
 )
-from ._structured import __all__ as _STRUCTURED_ALL
 
 __version__ = _build_info()["version"]
 
@@ -156,5 +155,16 @@ __all__ = [
     "set_num_threads",
     *_CORE_NAMES,
     *(f"{n}_backward" for n in _CORE_NAMES),
-    *_STRUCTURED_ALL,
+    "glu",
+    "glu_backward",
+    "log_softmax",
+    "log_softmax_backward",
+    "maxout",
+    "maxout_backward",
+    "prelu",
+    "prelu_backward",
+    "softmax",
+    "softmax_backward",
+    "softmin",
+    "softmin_backward",
 ]

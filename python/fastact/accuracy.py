@@ -430,7 +430,8 @@ def _fmt_value(v) -> str:
 
 
 def _fmt_ulp(u: float) -> str:
-    return "inf" if math.isinf(u) else f"{u:.6g}"
+    # 9 digits: a correctly rounded 0.5 must not hide a 0.5000001.
+    return "inf" if math.isinf(u) else f"{u:.9g}"
 
 
 def _json_float(v) -> float | str:
@@ -455,7 +456,7 @@ _COLUMNS = (
     ("dtype", 7, "<"),
     ("ISA", 6, "<"),
     ("points", 13, ">"),
-    ("max ulp", 9, ">"),
+    ("max ulp", 11, ">"),
     ("worst input", 45, "<"),
     ("+-0 sign", 8, ">"),
     ("bound", 5, ">"),
