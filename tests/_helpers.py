@@ -45,6 +45,7 @@ NON_DEFAULT_PARAMS: dict[str, dict[str, float]] = {
     "swish": {"beta": 1.5},
     "sbaf": {"k": 2.0, "alpha": 0.25},
     "arelu": {"k": 1.5, "n": 2.5},
+    "gelu": {"approximate": "tanh"},
 }
 # Activations whose parameters are all required (no catalogue default): the "default" set.
 REQUIRED_PARAMS_BASE: dict[str, dict[str, float]] = {
@@ -72,7 +73,9 @@ class Case:
     def id(self) -> str:
         if not self.params:
             return self.name
-        return self.name + "(" + ",".join(f"{k}={v:g}" for k, v in self.params) + ")"
+        return self.name + "(" + ",".join(
+            f"{k}={v}" if isinstance(v, str) else f"{k}={v:g}" for k, v in self.params
+        ) + ")"
 
     @property
     def info(self) -> dict:
@@ -94,7 +97,7 @@ class Case:
     def rounded_params(self, dtype) -> dict[str, float]:
         """The parameters as the kernels see them: rounded to the element type."""
         t = np.dtype(dtype).type
-        return {k: float(t(v)) for k, v in self.params}
+        return {k: v if isinstance(v, str) else float(t(v)) for k, v in self.params}
 
     # The fastact calls (parameters passed unrounded: the library rounds them itself).
     def forward(self, x, **kw):
@@ -352,7 +355,9 @@ def cancellation_scale(case: Case, xr: np.ndarray, dtype) -> np.ndarray:
 
     silu / swish: s (1 + z (1 - s)), z = beta x, s = sigmoid(z);
     mish: t + x (1 - t^2) sigmoid(x), t = tanh(softplus(x));
-    hardswish: x / 3 + 1/2 on [-3, 3].
+    hardswish: x / 3 + 1/2 on [-3, 3];
+    gelu: Phi(x) + x phi(x) (erf form; the tanh form's s (1 + x (1 - s) z') alike), zero near
+    x = -0.75.
     """
     oracle = _oracle()
     p = case.rounded_params(dtype)
@@ -366,6 +371,11 @@ def cancellation_scale(case: Case, xr: np.ndarray, dtype) -> np.ndarray:
             k = np.abs(t) + np.abs(xr) * (1 - t * t) * oracle.forward("sigmoid", xr)
         elif case.name == "hardswish":
             k = np.where(np.abs(xr) <= 3, np.abs(xr) / 3 + xr.dtype.type(0.5), 0)
+        elif case.name == "gelu":
+            # the terms' size is the same for both forms to within a constant factor
+            phi = np.exp(-xr * xr / 2) / np.sqrt(2 * np.pi)
+            cdf = oracle.forward("gelu", xr) / np.where(xr == 0, 1, xr)
+            k = np.abs(cdf) + np.abs(xr) * phi * (1 + xr * xr * 0.134145)
         else:
             return np.zeros_like(xr)
     return np.where(np.isfinite(k), k, 0).astype(xr.dtype)

@@ -201,7 +201,22 @@ def test_threshold_is_not_from_y():
 
 # ---- parameters ----------------------------------------------------------------------------
 
-PARAM_NAMES = [(n, p) for n in ACTIVATIONS for p in fastact.info(n)["params"]]
+# Numeric parameters; string-valued ones (gelu's approximate) have their own tests below.
+PARAM_NAMES = [(n, p) for n in ACTIVATIONS for p, d in fastact.info(n)["params"].items()
+               if not isinstance(d, str)]
+STRING_PARAMS = [(n, p) for n in ACTIVATIONS for p, d in fastact.info(n)["params"].items()
+                 if isinstance(d, str)]
+
+
+@pytest.mark.parametrize(("name", "param"), STRING_PARAMS)
+def test_string_param_checked(name, param):
+    x, g, out = _arrays()
+    f, b = getattr(fastact, name), getattr(fastact, f"{name}_backward")
+    for bad, err in (("nope", ValueError), ("", ValueError), (1.0, TypeError), (None, TypeError)):
+        kw = _with(name, param, bad)
+        e = _raises(err, lambda k=kw: f(x, **k, out=out), name, False, x, out)
+        assert param in str(e.value)
+        _raises(err, lambda k=kw: b(g, x, **k, out=out), name, True, x, out, g)
 BAD_TYPES = ("0.5", 1j, None, True, False, np.bool_(True), [0.5], np.array([0.5]), b"1",
              np.complex128(1))
 

@@ -1258,7 +1258,7 @@ def main() -> None:
         for k, c in enumerate(rQ["coefs"]):
             lines.append(f"constexpr {ct} kGeluQ{k} = {hexf(c, fmt)};")
         lines.append(
-            f"// H(a) = a erfc(a) exp(a^2) / sqrt2 = (erfc(a) = exp(-a^2) sqrt2 H(a) / a), interval i = "
+            f"// H(a) = a erfc(a) exp(a^2) / sqrt2, i.e. erfc(a) = exp(-a^2) sqrt2 H(a) / a; interval i = "
             f"sum_j (a >= kGeluHBound[j]); degree {rH[0]['degree']}"
         )
         nb = len(cfg.bounds) - 2

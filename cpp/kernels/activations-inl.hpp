@@ -587,6 +587,211 @@ struct Tanhshrink {
 };
 
 // ---------------------------------------------------------------------------------------
+// gelu(approximate): x Phi(x) ("none", Phi the standard normal CDF) or its tanh form
+// x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) = x sigmoid(z), z = x (c1 + c2 x^2),
+// c1 = 2 sqrt(2/pi), c2 = 0.044715 c1 ("tanh").
+// In the negative tail both are tiny and relatively ill-conditioned in their argument (the
+// relative error of sigmoid(z) is |z| times that of z), so z is formed as an exact
+// two-term value from two-term constants and carried into exp.
+// dy/dx: Phi(x) + x phi(x); tanh form s (1 + x (1 - s) z'), s = sigmoid(z), z' = c1 + 3 c2 x^2.
+// gelu(-inf) = NaN and the gradient is NaN at +-inf, as PyTorch.
+template <class T>
+struct GeluTanhConstants;
+template <>
+struct GeluTanhConstants<float> {
+  static constexpr float kC1Hi = 0x1.988454p+0f, kC1Lo = -0x1.857936p-25f;
+  static constexpr float kC2Hi = 0x1.2444f2p-4f, kC2Lo = 0x1.49b16ap-29f;
+  static constexpr float kC3 = 0x1.b6676cp-3f;  // 3 c2, for the derivative
+};
+template <>
+struct GeluTanhConstants<double> {
+  static constexpr double kC1Hi = 0x1.9884533d43651p+0, kC1Lo = -0x1.cbc0d30ebfd15p-54;
+  static constexpr double kC2Hi = 0x1.2444f2a4d8b4bp-4, kC2Lo = -0x1.6c843a29d1c70p-61;
+  static constexpr double kC3 = 0x1.b6676bf7450f0p-3;
+};
+
+// sigmoid(z) pieces for the tanh form, z = x (c1 + c2 x^2) as z_hi + z_lo.
+template <class V>
+SigmoidParts<V> gelu_tanh_parts(V x) {
+  using C = GeluTanhConstants<typename V::T>;
+  const V x2 = x * x;
+  const V x2_lo = fma(x, x, -x2);
+  const V c2 = V::set(C::kC2Hi);
+  const V p = c2 * x2;
+  const V p_lo = fma(c2, x2, -p) + (c2 * x2_lo + V::set(C::kC2Lo) * x2);
+  const TwoSum<V> t = two_sum(V::set(C::kC1Hi), p);
+  const V t_lo = t.err + (p_lo + V::set(C::kC1Lo));
+  const V z = x * t.s;
+  const V z_lo = fma(x, t.s, -z) + x * t_lo;  // NaN where z overflowed: dropped
+  return SigmoidParts<V>(z, finite_or_zero(z_lo));
+}
+
+// The exact form, from tools/fit_erf.py. With a = |x|/sqrt2 carried as a_hi + a_lo:
+//   a < 1/2:  x Phi(x) = x/2 + x^2 Q(x^2)            (Q a minimax fit; x itself is exact)
+//   a >= 1/2: x Phi(x) = -exp(-a^2) H(a)              for x < 0,
+//             x Phi(x) = x - exp(-a^2) H(a)           for x > 0,
+// with H(a) = a erfc(a) exp(a^2) / sqrt2 smooth and fitted on four intervals (in a - c, or
+// in 1/a^2 - c for the outer two): the x/2 and the 1/a of erfc cancel, so no division and
+// little sensitivity to the rounding of a. a^2 is an exact two-term value folded into exp's
+// reduction; exp's scale 2^n is applied last so subnormal results round once.
+// Measured (tools/fit_erf.py, exact emulation): 2.22 ulp float32, 2.07 ulp float64.
+template <class T>
+struct GeluErfConstants;
+template <>
+struct GeluErfConstants<float> {
+  static constexpr float kInvSqrt2Hi = 0x1.6a09e6p-1f;
+  static constexpr float kInvSqrt2Lo = 0x1.9fcef4p-27f;
+  static constexpr float kGeluW0 = 0x1p-1f;
+  static constexpr float kBound[3] = {0x1p+0f, 0x1.ap+0f, 0x1.7p+1f};
+  static constexpr float kShift[4] = {0x1.496p-1f, 0x1.50cp+0f, 0x1.f6p-3f, 0x0p+0f};
+  static constexpr int kDegree = 7;
+  // H(a) on the four intervals, ascending powers of v.
+  static constexpr float kH[4][8] = {
+      {0x1.ff72c6p-3f, 0x1.91da56p-3f, -0x1.60a788p-3f, 0x1.f5376cp-4f, -0x1.35104ap-4f,
+       0x1.56b1ap-5f, -0x1.53da98p-6f, 0x1.da270ep-8f},
+      {0x1.51cp-2f, 0x1.1a547p-4f, -0x1.858038p-5f, 0x1.be2c78p-6f, -0x1.c39c7cp-7f,
+       0x1.a0b276p-8f, -0x1.6f9088p-9f, 0x1.2b392cp-10f},
+      {0x1.727226p-2f, -0x1.e8049p-4f, 0x1.804f1ep-4f, -0x1.a69f2ap-4f, 0x1.1883eap-3f,
+       -0x1.a8fe38p-3f, 0x1.897d48p-2f, -0x1.54a8fap-1f},
+      {0x1.988452p-2f, -0x1.988226p-3f, 0x1.32086p-2f, -0x1.77918ap-1f, 0x1.22da08p+1f,
+       -0x1.a96e46p+2f, 0x1.9fa3f4p+3f, -0x1.40279ep+3f},
+  };
+  static constexpr float kQ[5] = {0x1.988452p-2f, -0x1.1057bp-4f, 0x1.46aeaep-7f, -0x1.33d524p-10f, 0x1.970a12p-14f};
+};
+template <>
+struct GeluErfConstants<double> {
+  static constexpr double kInvSqrt2Hi = 0x1.6a09e667f3bcdp-1;
+  static constexpr double kInvSqrt2Lo = -0x1.bdd3413b26456p-55;
+  static constexpr double kGeluW0 = 0x1p-1;
+  static constexpr double kBound[3] = {0x1.6p+0, 0x1.4p+1, 0x1.68p+2};
+  static constexpr double kShift[4] = {0x1.e31p-1, 0x1.106p+1, 0x1.5bp-4, 0x0p+0};
+  static constexpr int kDegree = 16;
+  // H(a) on the four intervals, ascending powers of v.
+  static constexpr double kH[4][17] = {
+      {0x1.2f0047d2b8f34p-2, 0x1.e830e666490d7p-4, -0x1.7f86f873a270dp-4, 0x1.edea0d561b413p-5,
+       -0x1.165ec3279cad8p-5, 0x1.1bcdfa15f4bcbp-6, -0x1.0ae1f789ae035p-7, 0x1.d50ac978f06bdp-9,
+       -0x1.84c0552d7fe3p-10, 0x1.32075c6c81bb3p-11, -0x1.cc203ea77662ap-13,
+       0x1.4bcd1ab81bcep-14, -0x1.ccaa4feab64d9p-16, 0x1.33e12f94788c1p-17,
+       -0x1.8dfa04011c484p-19, 0x1.0f0851adb5391p-20, -0x1.5bc015b84a5f1p-22},
+      {0x1.75772b859f484p-2, 0x1.a552df3219986p-6, -0x1.c231bd054f452p-7, 0x1.97fc5e2701671p-8,
+       -0x1.4c5a5d5f4fc69p-9, 0x1.f4629b8010bdp-11, -0x1.61ac58f461c0bp-12,
+       0x1.da4170c7b53ddp-14, -0x1.2fcdf7eadc1e4p-15, 0x1.75ddb5a9d404bp-17,
+       -0x1.bbc2e9079254bp-19, 0x1.fda56497fd15ep-21, -0x1.1b4261bc38ea3p-22,
+       0x1.36d2d6ac0adeep-24, -0x1.54a80038a7526p-26, 0x1.4284a3bc12e14p-29,
+       -0x1.a111c437f5f9ap-29},
+      {0x1.890c2b8ad210cp-2, -0x1.48b1b6d309baap-3, 0x1.6e8d93afb633ep-3, -0x1.33b99b5909cb1p-2,
+       0x1.4aaa795c534aap-1, -0x1.a59713a4dbbeep+0, 0x1.316b53c7d9586p+2, -0x1.e9428bfedf419p+3,
+       0x1.a9326ed1cae55p+5, -0x1.8b9523fdeec42p+7, 0x1.862900f146628p+9, -0x1.937d5ac01161p+11,
+       0x1.aea35c564902bp+13, -0x1.eb9e48179c6f9p+15, 0x1.49145579398d2p+18,
+       -0x1.9cdecdd9a11fap+20, 0x1.0ed45c7a546b1p+22},
+      {0x1.9884533d43651p-2, -0x1.9884533d43efep-3, 0x1.32633e6f0c919p-2, -0x1.7efc0f4a9b281p-1,
+       0x1.4f1cffeb59ebap+1, -0x1.791c47ccf608dp+3, 0x1.059bf54aef82ep+6, -0x1.f2952f4804943p+8,
+       0x1.4766a2bc4086ap+13, -0x1.0965d3989ff71p+19, 0x1.a49b70e5c06b7p+24,
+       -0x1.00da504c2b386p+30, 0x1.ce5abf150df7bp+34, -0x1.285529a9cff24p+39,
+       0x1.ff7e75d12e1c6p+42, -0x1.0a4591a889de5p+46, 0x1.f92d4f5a086a2p+47},
+  };
+  static constexpr double kQ[9] = {0x1.9884533d4365p-2, -0x1.1058377e2cdf9p-4, 0x1.46d042975ad36p-7, -0x1.37403f651c951p-10,
+      0x1.e42b0a10ff2e1p-14, -0x1.3ce87f911e59dp-17, 0x1.6573f1bf5233fp-21,
+      -0x1.5fbd2d011bdf4p-25, 0x1.13ba78d9bf828p-29};
+};
+
+template <class V>
+struct GeluErfParts {
+  V a_hi, a_lo, h, mantissa, exponent;
+  typename V::Mask small;
+};
+template <class V>
+GeluErfParts<V> gelu_erf_parts(V x) {
+  using C = GeluErfConstants<typename V::T>;
+  GeluErfParts<V> p;
+  const V ax = abs(x);
+  p.a_hi = ax * V::set(C::kInvSqrt2Hi);
+  p.a_lo = fma(ax, V::set(C::kInvSqrt2Lo), fma(ax, V::set(C::kInvSqrt2Hi), -p.a_hi));
+  p.small = p.a_hi < V::set(C::kGeluW0);
+  const V a2 = p.a_hi * p.a_hi;
+  const V a2_lo = fma(p.a_hi + p.a_hi, p.a_lo, fma(p.a_hi, p.a_hi, -a2));
+  const ExpParts<V> e = exp_parts_nonpositive(-a2, -a2_lo);
+  p.mantissa = e.mantissa;
+  p.exponent = e.exponent;
+  // The interval's coefficients, chosen lane by lane.
+  const typename V::Mask m1 = p.a_hi >= V::set(C::kBound[0]);
+  const typename V::Mask m2 = p.a_hi >= V::set(C::kBound[1]);
+  const typename V::Mask m3 = p.a_hi >= V::set(C::kBound[2]);
+  const auto pick = [&](const typename V::T (&c)[4][C::kDegree + 1], int j) {
+    return select(m3, V::set(c[3][j]), select(m2, V::set(c[2][j]),
+                                              select(m1, V::set(c[1][j]), V::set(c[0][j]))));
+  };
+  const V shift = select(m3, V::set(C::kShift[3]),
+                         select(m2, V::set(C::kShift[2]),
+                                select(m1, V::set(C::kShift[1]), V::set(C::kShift[0]))));
+  const V v = select(m2, V::set(1) / a2 - shift, (p.a_hi - shift) + p.a_lo);
+  V h = pick(C::kH, C::kDegree);
+  for (int j = C::kDegree - 1; j >= 0; --j) h = fma(h, v, pick(C::kH, j));
+  p.h = h;
+  return p;
+}
+template <class V>
+V gelu_small_q(V x2) {
+  using C = GeluErfConstants<typename V::T>;
+  constexpr int n = sizeof(C::kQ) / sizeof(C::kQ[0]);
+  V q = V::set(C::kQ[n - 1]);
+  for (int j = n - 2; j >= 0; --j) q = fma(q, x2, V::set(C::kQ[j]));
+  return q;
+}
+
+template <class V>
+struct Gelu {
+  static constexpr bool kBackwardFromY = false;
+  using T = typename V::T;
+  bool tanh_form;
+  explicit Gelu(const Params& p) : tanh_form(p.v[0] != 0) {}
+  V forward(V x) const {
+    const V inf = V::set(std::numeric_limits<T>::infinity());
+    if (tanh_form) return gelu_tanh_parts(x).times(x);
+    const GeluErfParts<V> p = gelu_erf_parts(x);
+    const V x2 = x * x;
+    // x/2 + x^2 Q; the sign bit restores -0 where x/2 underflows (the result is <= 0 there).
+    const V y_small = bit_or(fma(x * gelu_small_q(x2), x, x * V::set(T(0.5))), sign_bit(x));
+    const V y_neg = -ldexp(p.mantissa * p.h, p.exponent);
+    const V y_pos = fma(-ldexp(p.mantissa, p.exponent), p.h, x);
+    const V y = select(p.small, y_small, select(x < V::set(0), y_neg, y_pos));
+    return select(x == -inf, inf - inf, y);  // gelu(-inf) = NaN, as PyTorch
+  }
+  V backward_from_x(V x, V dy) const {
+    const V inf = V::set(std::numeric_limits<T>::infinity());
+    const V nan = inf - inf;
+    const V big = V::set(T(0x1p40));
+    if (tanh_form) {
+      using C = GeluTanhConstants<T>;
+      const SigmoidParts<V> p = gelu_tanh_parts(x);
+      const V x2 = x * x;
+      const V dz = fma(V::set(C::kC3), x2, V::set(C::kC1Hi));
+      const V z = x * fma(V::set(C::kC2Hi), x2, V::set(C::kC1Hi));
+      const V one_minus_s =
+          divide_by_double_word(select(z >= V::set(0), p.e, V::set(1)), p.d.s, p.d.err);
+      // d/dx x s(z) = s (1 + x (1 - s) z'); clamped like swish's where s or 1 - s vanished.
+      const V factor = fma(min(big, max(-big, x * one_minus_s)), min(big, dz), V::set(1));
+      const V g = p.times(dy * min(big, max(-big, factor)));
+      // An underflowed derivative is +0 (PyTorch): a zero result takes the sign of dy.
+      return select(abs(x) == inf, nan, select(g == V::set(0), dy * V::set(0), g));
+    }
+    // Phi(x) + x phi(x), phi(x) = exp(-a^2) / sqrt(2 pi).
+    const V inv_sqrt_2pi = V::set(T(0.3989422804014327));
+    const GeluErfParts<V> p = gelu_erf_parts(x);
+    const V x2 = x * x;
+    const V e = ldexp(p.mantissa, p.exponent);
+    const V d_small = fma(x, gelu_small_q(x2), V::set(T(0.5))) + x * (e * inv_sqrt_2pi);
+    // x < 0: 2^n m (h / |x| - |x| / sqrt(2 pi)), scaled last; x > 0: Phi = 1 - e h / x.
+    const V ax = abs(x);
+    const V d_neg = ldexp(p.mantissa * (p.h / ax - ax * inv_sqrt_2pi), p.exponent);
+    const V d_pos = fnma(e, p.h / x, V::set(1)) + x * (e * inv_sqrt_2pi);
+    // + 0: an underflowed derivative is +0, as PyTorch's (and the reference's).
+    const V d = select(p.small, d_small, select(x < V::set(0), d_neg, d_pos)) + V::set(0);
+    return select(ax == inf, nan, dy * d);
+  }
+};
+
+// ---------------------------------------------------------------------------------------
 // The research activations of the lecture notes (not in PyTorch). Their powers are
 // evaluated in float64 (in_float64), where exp(y log x) loses only |y log x| float64 ulps,
 // far below a float32 ulp; float64 kernels inherit that growth for large |y log x|.

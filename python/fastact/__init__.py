@@ -99,7 +99,9 @@ def _define(index: int, act: _catalog.Activation, namespace: dict) -> None:
 
     def prologue(fn: str, from_y: str) -> str:
         lines = [
-            f"if type({p}) is not float or {p} != {p}: "
+            f"{p} = _choice_value({fn!r}, {p!r}, {p}, _A_{act.name}.choices[{p!r}])"
+            if p in act.choices
+            else f"if type({p}) is not float or {p} != {p}: "
             f"{p} = _param_value({fn!r}, {p!r}, {p})"
             for p in names
         ]
@@ -138,7 +140,12 @@ y. {act.kinks}"""
         f.__module__ = __name__
 
 
-_namespace = {"_forward": _forward, "_backward": _backward, "_param_value": _catalog.param_value}
+_namespace = {
+    "_forward": _forward,
+    "_backward": _backward,
+    "_param_value": _catalog.param_value,
+    "_choice_value": _catalog.choice_value,
+}
 for _index, _act in enumerate(_catalog.CATALOGUE):
     _define(_index, _act, _namespace)
     globals()[_act.name] = _namespace[_act.name]

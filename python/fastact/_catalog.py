@@ -44,7 +44,8 @@ class Activation:
     check: Callable[..., str | None] | None = None
     check_from_y: Callable[..., str | None] | None = None
     notes: str = ""
-    aliases: tuple[str, ...] = field(default_factory=tuple)
+    # String-valued parameters: name -> {accepted value: the number the kernel receives}.
+    choices: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def _min_le_max(min_val: float, max_val: float) -> str | None:
@@ -267,9 +268,32 @@ CATALOGUE: tuple[Activation, ...] = (
         kinks="derivative 0 at x = 0",
         notes="approximate ReLU from the lecture notes; computed in float64",
     ),
+    Activation(
+        "gelu",
+        "y = x * Phi(x) (approximate='none'), or "
+        "x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3))) (approximate='tanh')",
+        "Phi(x) + x * phi(x); tanh form: s * (1 + x * (1 - s) * z'), s = sigmoid(z)",
+        params=(("approximate", "none"),),
+        choices={"approximate": {"none": 0.0, "tanh": 1.0}},
+        max_ulp=(3.0, 4.0),
+        special="gelu(-inf) = NaN as PyTorch; the gradient is NaN at +-inf (PyTorch); "
+        "relative accuracy is kept in the negative tail (x * Phi(x) down to underflow)",
+    ),
 )
 
 BY_NAME = {a.name: a for a in CATALOGUE}
+
+
+def choice_value(fn: str, name: str, value: object, choices: dict[str, float]) -> float:
+    """The number standing for a string parameter, naming the function on failure."""
+    if not isinstance(value, str):
+        raise TypeError(f"{fn}: {name} must be a string, got {type(value).__name__}")
+    try:
+        return choices[value]
+    except KeyError:
+        raise ValueError(
+            f"{fn}: {name} must be one of {sorted(choices)}, got {value!r}"
+        ) from None
 
 
 def param_value(fn: str, name: str, value: object) -> float:

@@ -301,8 +301,11 @@ def _params(name: str, dtype: np.dtype, params: dict | None) -> tuple[dict, dict
     unknown = set(merged) - {p for p, _ in act.params}
     if unknown:
         raise ValueError(f"{name}: unknown parameter(s) {sorted(unknown)}")
-    kernel = {p: float(v) for p, v in merged.items()}
-    return kernel, {p: float(dtype.type(v)) for p, v in kernel.items()}
+    # String parameters (gelu's approximate) pass through unchanged.
+    kernel = {p: v if isinstance(v, str) else float(v) for p, v in merged.items()}
+    return kernel, {
+        p: v if isinstance(v, str) else float(dtype.type(v)) for p, v in kernel.items()
+    }
 
 
 def _reference(name: str, x: np.ndarray, work: np.dtype, params: dict) -> np.ndarray:
