@@ -407,6 +407,7 @@ template <class V>
 struct Logsigmoid {
   static constexpr bool kBackwardFromY = true;
   explicit Logsigmoid(const Params&) {}
+  // An underflowed result for large x is +0, as PyTorch's min(x, 0) - log1p(...).
   V forward(V x) const {
     return min(V::set(0), x) - log1p_unit(exp_nonpositive(negative_abs(x)));
   }

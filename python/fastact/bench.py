@@ -24,7 +24,7 @@ machine):
   bug. Above 2^20 elements the check covers 2^20 elements spread over the whole array with an
   odd stride (every SIMD lane position, every chunk, every thread's share) plus both ends,
   because the oracle is slow on 16M elements.
-* Timing: warm-up (>= 2 calls and >= 30 ms), then 5 repeats (3 for slow calls) of
+* Timing: warm-up (the checked call, then >= 1 call and >= 20 ms), then 5 repeats (3 for slow calls) of
   back-to-back calls, together at least ``--min-time`` (0.2 s) per contender. The repeats of
   all contenders of a group are interleaved round-robin (rotating the order each round), so
   they all see the same machine noise phases. Reported: the median per-call time over the
@@ -94,7 +94,7 @@ UNIT_INTERVAL = frozenset({"sbaf"})
 MIN_TIME = 0.2  # seconds of timed calls per contender and group (all repeats together)
 REPEATS = 5
 MIN_REPEATS = 3
-WARMUP_TIME = 0.03
+WARMUP_TIME = 0.02
 PRERUN_TIME = 0.015  # untimed calls before each segment when threads > 1 (see module doc)
 NOISY_RATIO = 1.5  # median / fastest repeat above which a group is measured again
 RETRY_MAX_GROUP_TIME = 3.0  # only groups faster than this are measured again
@@ -1440,11 +1440,12 @@ def _run_for(call: Callable[[], Any], seconds: float) -> None:
 
 
 def _warm_up(c: Contender) -> float:
-    """At least 2 calls and WARMUP_TIME seconds; returns the fastest per-call time seen."""
+    """At least 1 call (after the checked one) and WARMUP_TIME seconds; returns the fastest
+    per-call time seen."""
     c.prepare()
     t0, best, calls = time.perf_counter(), math.inf, 0
-    while calls < 2 or time.perf_counter() - t0 < WARMUP_TIME:
-        k = 1 if calls < 2 else max(1, int(0.005 / best))
+    while calls < 1 or time.perf_counter() - t0 < WARMUP_TIME:
+        k = 1 if calls < 1 else max(1, int(0.005 / best))
         best = min(best, _run(c.call, k))
         calls += 1
     return best
