@@ -20,9 +20,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from fastact import bench
 
 SIZES = (4096, 65536, 1048576)

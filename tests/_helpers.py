@@ -20,9 +20,10 @@ import functools
 import zlib
 from dataclasses import dataclass
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 
 try:  # the oracle is written concurrently; fail the tests that need it, not the import
     from fastact import reference as R

@@ -10,8 +10,9 @@ import contextlib
 import functools
 import re
 
-import fastact
 import numpy as np
+
+import fastact
 from fastact import _core
 
 ACTIVATIONS: tuple[str, ...] = tuple(fastact.activations())

@@ -17,11 +17,12 @@ DTYPES = (np.float32, np.float64)
 
 
 def pytest_report_header(config):
-    return [
+    header = (
         f"fastact {fastact.__version__}: isa={fastact.get_isa()} "
         f"available={fastact.available_isas()} threads={fastact.get_num_threads()} "
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}"
-    ]
+    )
+    return [header]
 
 
 @pytest.fixture(params=ALL_ISAS)

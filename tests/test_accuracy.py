@@ -3,9 +3,10 @@ measure itself (fastact.accuracy.ulp_error) on hand-made cases."""
 
 from __future__ import annotations
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from fastact import accuracy as A
 
 # The ISA chosen at import (the conftest's `isa` fixture switches it per test): it gets the

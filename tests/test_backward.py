@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from _helpers import (
     CASE_PARAMS,
     CASES,

@@ -7,9 +7,10 @@ import inspect
 import re
 from pathlib import Path
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from _layout_helpers import ACTIVATIONS, FROM_Y, assert_bitwise, grads, kwargs, values
 from fastact import _core
 

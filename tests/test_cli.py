@@ -6,9 +6,10 @@ import json
 import subprocess
 import sys
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from fastact import __main__ as cli
 from fastact import accuracy
 

@@ -17,9 +17,10 @@ mixed inputs plus the special values.
 
 from __future__ import annotations
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from _helpers import (
     CASE_PARAMS,
     DTYPE_PARAMS,

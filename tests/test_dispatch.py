@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from _layout_helpers import (
     ACTIVATIONS,
     FLOATS,

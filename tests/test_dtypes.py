@@ -12,6 +12,7 @@ import pickle
 
 import numpy as np
 import pytest
+
 from _layout_helpers import (
     ACTIVATIONS,
     FROM_Y,

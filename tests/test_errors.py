@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 import re
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from _layout_helpers import (
     ACTIVATIONS,
     FROM_Y,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from _helpers import CASE_PARAMS, DTYPE_PARAMS, forward_violations, mismatch_report, mixed_inputs
 from conftest import SIZES
 

@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import pytest
+
 from fastact import reference as R
 
 try:

@@ -28,9 +28,10 @@ The gradients use an ordinary nonzero grad_output.
 
 from __future__ import annotations
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from _helpers import (
     CASE_PARAMS,
     DTYPE_PARAMS,
@@ -39,8 +40,8 @@ from _helpers import (
     bits,
     cast_ref,
     forward_violations,
-    grad_outputs,
     from_y_alternative,
+    grad_outputs,
     gradient_violations,
     kinks,
     same_bits_or_both_nan,

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import zlib
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from fastact import reference as R
 
 DTYPES = (np.float32, np.float64)

@@ -11,9 +11,10 @@ import sys
 import threading
 import time
 
-import fastact
 import numpy as np
 import pytest
+
+import fastact
 from _layout_helpers import (
     ACTIVATIONS,
     CHUNK,

@@ -13,10 +13,11 @@ ulps of the correctly rounded result. "exact" functions are correctly rounded (<
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
+
 
 class _Required:
     """Default of a parameter that must be given (PyTorch's threshold has no defaults)."""
