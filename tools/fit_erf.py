@@ -87,10 +87,14 @@ from fit_polynomials import (
     TraceArith,
     VecArith,
     decf,
+    drop_extrema,
     hexf,
     hexs,
+    horner,
     pow2,
+    print_cpp,
     round_exact,
+    round_sequentially,
     round_to_fmt,
     to_fraction,
     ulp_of,
@@ -274,16 +278,7 @@ class GridFit:
                 alt = self.alternating(e)
                 if len(alt) < m:  # poor reference: swap the global maximum in
                     alt = self._single_exchange(ref, e)
-                while len(alt) > m:  # drop the smallest extremum (with a neighbour)
-                    mags = [abs(e[j]) for j in alt]
-                    i = mags.index(min(mags))
-                    if i in (0, len(alt) - 1):
-                        del alt[i]
-                    elif len(alt) - m == 1:
-                        del alt[0 if mags[0] < mags[-1] else -1]
-                    else:
-                        j = i - 1 if mags[i - 1] < mags[i + 1] else i + 1
-                        del alt[max(i, j)], alt[min(i, j)]
+                alt = drop_extrema(alt, [abs(e[j]) for j in alt], m)
                 if emax - level <= 1e-6 * emax or alt == ref:
                     return coefs, emax
                 ref = alt
@@ -341,13 +336,7 @@ def fit_rounded(gf: GridFit, deg: int, fmt: Fmt) -> dict:
     """Minimax at degree deg, then sequential rounding (lowest power first) with refits."""
     free = list(range(deg + 1))
     coefs, err_minimax = gf.remez({}, free)
-    fixed: dict[int, mpf] = {}
-    todo = list(free)
-    while todo:
-        k = todo.pop(0)
-        if k != free[0]:
-            coefs, _ = gf.remez(fixed, [k, *todo])
-        fixed[k] = mpf(round_to_fmt(coefs[k], fmt))
+    fixed = round_sequentially(gf, coefs, {}, free, fmt)
     err_rounded, where = gf.sup(fixed)
     return {
         "degree": deg,
@@ -771,13 +760,6 @@ class Consts:
             self.c_lo = round_to_fmt(c - self.c_hi, fmt)
 
 
-def horner_list(A, v, coef_fn, top: int, out: str):
-    q = coef_fn(top)
-    for k in range(top - 1, -1, -1):
-        q = A.fma(q, v, coef_fn(k), out)
-    return q
-
-
 def gelu_scheme(A, x, K: Consts, exp_mode: str = "lib", small: str = "Q", pick: int = 0):
     """gelu(x) = x Phi(x).  exp_mode: 'lib' | 'adv' | 'brief'; small: 'Q' | 'P'."""
     cfg = K.cfg
@@ -792,12 +774,12 @@ def gelu_scheme(A, x, K: Consts, exp_mode: str = "lib", small: str = "Q", pick: 
     # ---- small branch, a < W0
     if small == "Q":
         x2 = A.mul(x, x, "x2")
-        q = horner_list(A, x2, lambda k: A.const(f"kGeluQ{k}", K.Q[k]), len(K.Q) - 1, "q")
+        q = horner(A, x2, lambda k: A.const(f"kGeluQ{k}", K.Q[k]), range(len(K.Q) - 1, -1, -1), "q")
         phi = A.fma(x, q, A.const("0.5", 0.5), "phi")  # Phi(x) = 1/2 + x Q(x^2)
         y_small = A.mul(x, phi, "y_small")
     elif small == "Q2":  # x Phi(x) = x/2 + x^2 Q(x^2): one rounding fewer
         x2 = A.mul(x, x, "x2")
-        q = horner_list(A, x2, lambda k: A.const(f"kGeluQ{k}", K.Q[k]), len(K.Q) - 1, "q")
+        q = horner(A, x2, lambda k: A.const(f"kGeluQ{k}", K.Q[k]), range(len(K.Q) - 1, -1, -1), "q")
         t = A.mul(x, q, "xq")
         y_small = A.fma(t, x, A.mul(x, A.const("0.5", 0.5), "half_x"), "y_small")
         # the fma returns +0 for x = -0 (and for tiny x < 0 whose result underflows): put
@@ -806,7 +788,7 @@ def gelu_scheme(A, x, K: Consts, exp_mode: str = "lib", small: str = "Q", pick: 
     else:  # (x/2) * (1 - w P(w^2)), w = -x/sqrt2 = -sign(x) a_hi
         w = A.mul(A.neg(x), A.const("kInvSqrt2Hi", K.c_hi), "w")
         s = A.mul(w, w, "s")
-        t = horner_list(A, s, lambda k: A.const(f"kErfT{k}", K.P[k]), len(K.P) - 1, "t")
+        t = horner(A, s, lambda k: A.const(f"kErfT{k}", K.P[k]), range(len(K.P) - 1, -1, -1), "t")
         ec = A.fma(A.neg(w), A.const("kErfP0Hi", K.P0hi), one, "erfc_w")
         ec = A.fma(A.neg(w), t, ec, "erfc_w")
         y_small = A.mul(A.mul(x, A.const("0.5", 0.5), "half_x"), ec, "y_small")
@@ -827,8 +809,12 @@ def gelu_scheme(A, x, K: Consts, exp_mode: str = "lib", small: str = "Q", pick: 
             r = A.sub(r, a2_lo, "r")
         else:  # the library's exp of -a2 as it is
             r = A.fma(A.neg(n), A.const("kLn2Lo", E["ln2lo"]), r, "r")
-        s_ = horner_list(
-            A, r, lambda k: A.const(f"kExpQ{k + 2}", E["inner"][k]), len(E["inner"]) - 1, "m"
+        s_ = horner(
+            A,
+            r,
+            lambda k: A.const(f"kExpQ{k + 2}", E["inner"][k]),
+            range(len(E["inner"]) - 1, -1, -1),
+            "m",
         )
         s_ = A.fma(s_, r, one, "m")
         m = A.fma(s_, r, one, "m")
@@ -850,7 +836,9 @@ def gelu_scheme(A, x, K: Consts, exp_mode: str = "lib", small: str = "Q", pick: 
     vu = A.sub(u, c, "vu")
     v = A.select(A.index_ge(idx, iu), vu, vw, "v")
     top = len(K.H[0]) - 1
-    h = horner_list(A, v, lambda k: A.table(f"kGeluH{k}", [hk[k] for hk in K.H], idx), top, "h")
+    h = horner(
+        A, v, lambda k: A.table(f"kGeluH{k}", [hk[k] for hk in K.H], idx), range(top, -1, -1), "h"
+    )
     y_neg = A.neg(A.ldexp(A.mul(m, h, "mh"), n, "y_neg"))
     y_pos = A.fma(A.neg(A.ldexp(m, n, "e")), h, x, "y_pos")
     y_large = A.select(A.lt(x, A.const("0", 0.0)), y_neg, y_pos, "y_large")
@@ -966,7 +954,7 @@ def tiny_points(fmt: Fmt) -> list[float]:
 
 def erf_scheme(A, w, K: Consts):
     s = A.mul(w, w, "s")
-    t = horner_list(A, s, lambda k: A.const(f"kErfT{k}", K.P[k]), len(K.P) - 1, "t")
+    t = horner(A, s, lambda k: A.const(f"kErfT{k}", K.P[k]), range(len(K.P) - 1, -1, -1), "t")
     return A.fma(w, A.const("kErfP0Hi", K.P0hi), A.mul(w, t, "wt"), "erf")
 
 
@@ -1296,11 +1284,7 @@ def main() -> None:
         )
         log()
     log("== C++ ==")
-    for name, ns in (("float32", "f32"), ("float64", "f64")):
-        log(f"namespace fastact::detail::{ns} {{  // {name}")
-        for line in cpp[name]:
-            log(line)
-        log(f"}}  // namespace fastact::detail::{ns}")
+    print_cpp(cpp, log)
     log("\n== summary ==")
     for s in summary:
         log(s)

@@ -400,6 +400,41 @@ def make_kernels() -> list[Kernel]:
 # --------------------------------------------------------------------------
 # Remez exchange for the relative error with fixed leading coefficients
 # --------------------------------------------------------------------------
+def drop_extrema(alt: list, mags: list, m: int) -> list:
+    """Too many alternating extrema for a reference of m points (``mags[i]`` = |error| at
+    ``alt[i]``): drops the smallest one together with its smaller neighbour (keeps
+    alternation), or a single end point, until m are left; returns them (also used by
+    fit_erf.py)."""
+    alt, mags = list(alt), list(mags)
+    while len(alt) > m:
+        i = mags.index(min(mags))
+        if i in (0, len(alt) - 1):
+            drop = [i]
+        elif len(alt) - m == 1:
+            drop = [0 if mags[0] < mags[-1] else len(alt) - 1]
+        else:
+            j = i - 1 if mags[i - 1] < mags[i + 1] else i + 1
+            drop = [max(i, j), min(i, j)]
+        for k in drop:
+            del alt[k], mags[k]
+    return alt
+
+
+def round_sequentially(fitter, coefs: dict, fixed: dict, free: list[int], fmt: Fmt) -> dict:
+    """Rounds the free coefficients to ``fmt`` one at a time, lowest power first, the
+    still-free ones re-fitted (``fitter.remez(fixed, free)``) after each rounding so they
+    absorb its error.  ``coefs`` is the minimax fit with ``fixed`` held; returns the fully
+    rounded coefficients (``fixed`` included).  Also used by fit_erf.py."""
+    fixed = dict(fixed)
+    todo = list(free)
+    while todo:
+        k = todo.pop(0)
+        if k != free[0]:
+            coefs, _ = fitter.remez(fixed, [k, *todo])
+        fixed[k] = mpf(round_to_fmt(coefs[k], fmt))
+    return fixed
+
+
 class RelErr:
     """Relative error e(t) = p(t)/f(t) - 1 on [a, b], with f cached on a grid.
 
@@ -514,18 +549,7 @@ class RelErr:
             alt = self.extrema(coefs, low)
             if len(alt) < m:  # poor reference (e.g. the first one): single-point exchange
                 alt = self._single_exchange(ref, coefs, low, alt)
-            while len(alt) > m:
-                # Too many alternating extrema: drop the smallest one together with
-                # its smaller neighbour (keeps alternation), or a single end point.
-                mags = [abs(v) for _, v in alt]
-                i = mags.index(min(mags))
-                if i in (0, len(alt) - 1):
-                    del alt[i]
-                elif len(alt) - m == 1:
-                    del alt[0 if mags[0] < mags[-1] else -1]
-                else:
-                    j = i - 1 if mags[i - 1] < mags[i + 1] else i + 1
-                    del alt[max(i, j)], alt[min(i, j)]
+            alt = drop_extrema(alt, [abs(v) for _, v in alt], m)
             emax = max(abs(v) for _, v in alt)
             ref = [t for t, _ in alt]
             if emax - level <= emax * mpf(2) ** -30:  # levelled out
@@ -562,13 +586,7 @@ def fit(kernel: Kernel, fmt: Fmt, log, min_degree: int = 0) -> dict:
         if err_minimax > target:
             continue
         # sequential rounding, lowest power first, re-fitting the rest each time
-        fixed = dict(fixed0)
-        todo = list(free)
-        while todo:
-            k = todo.pop(0)
-            if k != free[0]:
-                coefs, _ = re.remez(fixed, [k, *todo])
-            fixed[k] = mpf(round_to_fmt(coefs[k], fmt))
+        fixed = round_sequentially(re, coefs, fixed0, free, fmt)
         err_rounded, where = re.sup(fixed)
         naive = dict(fixed0)  # for comparison: every minimax coefficient rounded at once
         naive.update({k: mpf(round_to_fmt(minimax[k], fmt)) for k in free})
@@ -760,6 +778,15 @@ def cody_waite(fmt: Fmt, nmax: int, log) -> list[str]:
     ]
 
 
+def print_cpp(cpp: dict[str, list[str]], log) -> None:
+    """The C++ lines of each format inside its namespace (also used by fit_erf.py)."""
+    for name, ns in (("float32", "f32"), ("float64", "f64")):
+        log(f"namespace fastact::detail::{ns} {{  // {name}")
+        for line in cpp[name]:
+            log(line)
+        log(f"}}  // namespace fastact::detail::{ns}")
+
+
 # --------------------------------------------------------------------------
 def self_test_fma() -> None:
     """The vectorised FMAs against exact rounding (random + double-rounding traps)."""
@@ -863,11 +890,7 @@ def main() -> None:
                 )
 
     log("\n== C++ ==")
-    for name, ns in (("float32", "f32"), ("float64", "f64")):
-        log(f"namespace fastact::detail::{ns} {{  // {name}")
-        for line in cpp[name]:
-            log(line)
-        log(f"}}  // namespace fastact::detail::{ns}")
+    print_cpp(cpp, log)
     log(f"\ntotal time {time.time() - t_start:.1f} s")
 
 

@@ -13,8 +13,10 @@
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #ifdef _OPENMP
@@ -29,6 +31,11 @@ namespace fastact {
 namespace {
 
 constexpr const char* kSoftmaxNames[kNumSoftmaxKinds] = {"softmax", "log_softmax", "softmin"};
+
+std::string softmax_name(int kind) {
+  if (kind < 0 || kind >= kNumSoftmaxKinds) value_error("fastact: unknown softmax kind");
+  return kSoftmaxNames[kind];
+}
 
 // Target elements per piece of work: the driver's chunk (dispatch.cpp). Column blocks are a
 // multiple of 64 elements (a multiple of every vector width and of a cache line).
@@ -168,6 +175,30 @@ T* mptr(py::array& a) {
   return static_cast<T*>(a.mutable_data());
 }
 
+// An array argument other than the one that sets the compute type (grad_output, weight): its
+// dtype is checked by the same rules, and it is then cast to the compute type.
+py::array checked_array(py::handle h, const std::string& fn, const char* name) {
+  py::array a = to_array(h, fn, name);
+  plan_dtype(a, fn, name);
+  return a;
+}
+
+// With T the compute type: the kernel f = pick(the active ISA's kernels for T) and typed
+// pointers to `dest` and to the inputs (contiguous, of the compute type), taken with the GIL
+// held; then run(f, dest, inputs...) with the GIL released.
+template <class Pick, class Run, class... In>
+void with_kernel(Compute c, const Pick& pick, const Run& run, py::array& dest, const In&... in) {
+  const KernelTable* table = active_table();
+  with_type(c, [&](auto tag) {
+    using T = decltype(tag);
+    const auto f = pick(kernels_for<T>(table));
+    T* d = mptr<T>(dest);
+    const std::array<const T*, sizeof...(In)> src{cptr<T>(in)...};
+    py::gil_scoped_release nogil;
+    std::apply([&](auto... s) { run(f, d, s...); }, src);
+  });
+}
+
 // ---- softmax, log_softmax, softmin -----------------------------------------------------
 
 // The pieces of an (outer, len, inner) array: groups of whole rows when the axis is last;
@@ -226,10 +257,35 @@ void transpose_slices(const T* src, T* dst, const AxisLayout& f, bool to_rows, i
   });
 }
 
+// Runs a softmax-family kernel f(inputs..., dest, layout) over the pieces of `full`. In row
+// form (via_rows) the inputs are first transposed to rows in a buffer, the kernel writes over
+// the last of them, and that is transposed back into dest.
+template <class T, class F, class... In>
+void along_axis(const AxisLayout& full, std::size_t n, int t, const F& f, T* dest,
+                const In*... in) {
+  const bool rows = via_rows(full);
+  const AxisPieces pieces(rows ? AxisLayout{full.outer * full.inner, full.len, 1, 1} : full);
+  std::array<const T*, sizeof...(In)> src{in...};
+  std::vector<T> buf(rows ? src.size() * n : 0);
+  T* out = dest;
+  if (rows) {
+    for (std::size_t j = 0; j < src.size(); ++j) {
+      transpose_slices(src[j], buf.data() + j * n, full, true, t);
+      src[j] = buf.data() + j * n;
+    }
+    out = buf.data() + (src.size() - 1) * n;
+  }
+  run_pieces(pieces.count, n, t, [&](std::size_t i) {
+    std::size_t off;
+    const AxisLayout l = pieces.piece(i, &off);
+    std::apply([&](auto... s) { f((s + off)..., out + off, l); }, src);
+  });
+  if (rows) transpose_slices(out, dest, full, false, t);
+}
+
 py::array softmax_forward(int kind, py::handle x_in, py::handle axis, py::handle out,
                           py::handle threads) {
-  if (kind < 0 || kind >= kNumSoftmaxKinds) value_error("fastact: unknown softmax kind");
-  const std::string fn = kSoftmaxNames[kind];
+  const std::string fn = softmax_name(kind);
   const py::array x = to_array(x_in, fn, "x");
   const DtypePlan plan = plan_dtype(x, fn, "x");
   const std::size_t ax = normalize_axis(axis, std::max<py::ssize_t>(x.ndim(), 1), fn);
@@ -239,27 +295,10 @@ py::array softmax_forward(int kind, py::handle x_in, py::handle axis, py::handle
   const auto n = static_cast<std::size_t>(x.size());
   if (n) {
     const AxisLayout full = split_at(shape_of(x), ax);
-    const bool rows = via_rows(full);
-    const AxisPieces pieces(rows ? AxisLayout{full.outer * full.inner, full.len, 1, 1} : full);
-    const KernelTable* table = active_table();
-    with_type(plan.compute, [&](auto tag) {
-      using T = decltype(tag);
-      const SoftmaxFn<T> f = kernels_for<T>(table).softmax[kind];
-      std::vector<T> buf(rows ? n : 0);
-      const T* src = cptr<T>(xc);
-      T* dest = mptr<T>(dst.target);
-      py::gil_scoped_release nogil;
-      if (rows) {
-        transpose_slices(src, buf.data(), full, true, t);
-        src = dest = buf.data();
-      }
-      run_pieces(pieces.count, n, t, [&](std::size_t i) {
-        std::size_t off;
-        const AxisLayout l = pieces.piece(i, &off);
-        f(src + off, dest + off, l);
-      });
-      if (rows) transpose_slices(buf.data(), mptr<T>(dst.target), full, false, t);
-    });
+    with_kernel(
+        plan.compute, [&](const auto& k) { return k.softmax[kind]; },
+        [&](auto f, auto* dest, const auto* src) { along_axis(full, n, t, f, dest, src); },
+        dst.target, xc);
   }
   dst.finish();
   return dst.result;
@@ -267,14 +306,12 @@ py::array softmax_forward(int kind, py::handle x_in, py::handle axis, py::handle
 
 py::array softmax_backward(int kind, py::handle grad_in, py::handle x_in, py::handle y_in,
                            py::handle axis, py::handle out, py::handle threads) {
-  if (kind < 0 || kind >= kNumSoftmaxKinds) value_error("fastact: unknown softmax kind");
-  const std::string fn = std::string(kSoftmaxNames[kind]) + "_backward";
+  const std::string fn = softmax_name(kind) + "_backward";
   const bool from_y = pick_x_or_y(x_in, y_in, fn);
   const char* arg = from_y ? "y" : "x";
   const py::array xy = to_array(from_y ? y_in : x_in, fn, arg);
   const DtypePlan plan = plan_dtype(xy, fn, arg);
-  const py::array g = to_array(grad_in, fn, "grad_output");
-  plan_dtype(g, fn, "grad_output");  // dtype check only: it is cast to the compute type
+  const py::array g = checked_array(grad_in, fn, "grad_output");
   check_grad_shape(g, shape_of(xy), fn, arg);
   const std::size_t ax = normalize_axis(axis, std::max<py::ssize_t>(xy.ndim(), 1), fn);
   const int t = resolve_threads(threads, fn);
@@ -286,32 +323,15 @@ py::array softmax_backward(int kind, py::handle grad_in, py::handle x_in, py::ha
   const auto n = static_cast<std::size_t>(xy.size());
   if (n) {
     const AxisLayout full = split_at(shape_of(xy), ax);
-    const bool rows = via_rows(full);
-    const AxisPieces pieces(rows ? AxisLayout{full.outer * full.inner, full.len, 1, 1} : full);
-    const KernelTable* table = active_table();
-    with_type(plan.compute, [&](auto tag) {
-      using T = decltype(tag);
-      const StructuredSet<T>& k = kernels_for<T>(table);
-      const SoftmaxBackwardFn<T> f =
-          from_y ? k.softmax_backward_from_y[kind] : k.softmax_backward_from_x[kind];
-      std::vector<T> buf(rows ? 2 * n : 0);
-      const T* gs = cptr<T>(gc);
-      const T* vs = cptr<T>(xyc);
-      T* dest = mptr<T>(dst.target);
-      py::gil_scoped_release nogil;
-      if (rows) {  // g and x (or y) transposed; dx over the transposed x (or y)
-        transpose_slices(gs, buf.data(), full, true, t);
-        transpose_slices(vs, buf.data() + n, full, true, t);
-        gs = buf.data();
-        vs = dest = buf.data() + n;
-      }
-      run_pieces(pieces.count, n, t, [&](std::size_t i) {
-        std::size_t off;
-        const AxisLayout l = pieces.piece(i, &off);
-        f(gs + off, vs + off, dest + off, l);
-      });
-      if (rows) transpose_slices(buf.data() + n, mptr<T>(dst.target), full, false, t);
-    });
+    with_kernel(
+        plan.compute,
+        [&](const auto& k) {
+          return from_y ? k.softmax_backward_from_y[kind] : k.softmax_backward_from_x[kind];
+        },
+        [&](auto f, auto* dest, const auto* gs, const auto* vs) {
+          along_axis(full, n, t, f, dest, gs, vs);  // in row form dx over the transposed x or y
+        },
+        dst.target, gc, xyc);
   }
   dst.finish();
   return dst.result;
@@ -377,19 +397,16 @@ py::array glu_forward(py::handle x_in, py::handle axis, py::handle out, py::hand
   const auto n = static_cast<std::size_t>(x.size());
   if (n) {
     const GluPieces pieces(s.outer, s.half);
-    const KernelTable* table = active_table();
-    with_type(plan.compute, [&](auto tag) {
-      using T = decltype(tag);
-      const GluFn<T> f = kernels_for<T>(table).glu;
-      const T* src = cptr<T>(xc);
-      T* dest = mptr<T>(dst.target);
-      py::gil_scoped_release nogil;
-      run_pieces(pieces.count, n, t, [&](std::size_t i) {
-        std::size_t o;
-        const GluLayout l = pieces.piece(i, &o);
-        f(src + o * 2 * s.half, dest + o * s.half, l);
-      });
-    });
+    with_kernel(
+        plan.compute, [](const auto& k) { return k.glu; },
+        [&](auto f, auto* dest, const auto* src) {
+          run_pieces(pieces.count, n, t, [&](std::size_t i) {
+            std::size_t o;
+            const GluLayout l = pieces.piece(i, &o);
+            f(src + o * 2 * s.half, dest + o * s.half, l);
+          });
+        },
+        dst.target, xc);
   }
   dst.finish();
   return dst.result;
@@ -401,8 +418,7 @@ py::array glu_backward(py::handle grad_in, py::handle x_in, py::handle y_in, py:
   x_only(x_in, y_in, fn, "glu");
   const py::array x = to_array(x_in, fn, "x");
   const DtypePlan plan = plan_dtype(x, fn, "x");
-  const py::array g = to_array(grad_in, fn, "grad_output");
-  plan_dtype(g, fn, "grad_output");
+  const py::array g = checked_array(grad_in, fn, "grad_output");
   const GluShape s = glu_shape(x, axis, fn);
   check_grad_shape(g, s.out_shape, fn, "glu's output");
   const int t = resolve_threads(threads, fn);
@@ -413,20 +429,16 @@ py::array glu_backward(py::handle grad_in, py::handle x_in, py::handle y_in, py:
   const auto n = static_cast<std::size_t>(x.size());
   if (n) {
     const GluPieces pieces(s.outer, s.half);
-    const KernelTable* table = active_table();
-    with_type(plan.compute, [&](auto tag) {
-      using T = decltype(tag);
-      const GluBackwardFn<T> f = kernels_for<T>(table).glu_backward;
-      const T* gs = cptr<T>(gc);
-      const T* xs = cptr<T>(xc);
-      T* dest = mptr<T>(dst.target);
-      py::gil_scoped_release nogil;
-      run_pieces(pieces.count, n, t, [&](std::size_t i) {
-        std::size_t o;
-        const GluLayout l = pieces.piece(i, &o);
-        f(gs + o * s.half, xs + o * 2 * s.half, dest + o * 2 * s.half, l);
-      });
-    });
+    with_kernel(
+        plan.compute, [](const auto& k) { return k.glu_backward; },
+        [&](auto f, auto* dest, const auto* gs, const auto* xs) {
+          run_pieces(pieces.count, n, t, [&](std::size_t i) {
+            std::size_t o;
+            const GluLayout l = pieces.piece(i, &o);
+            f(gs + o * s.half, xs + o * 2 * s.half, dest + o * 2 * s.half, l);
+          });
+        },
+        dst.target, gc, xc);
   }
   dst.finish();
   return dst.result;
@@ -505,19 +517,16 @@ py::array maxout_forward(py::handle x_in, py::handle pieces_in, py::handle axis,
   const auto n = static_cast<std::size_t>(x.size());
   if (n) {
     const MaxoutPieces pieces(s.full);
-    const KernelTable* table = active_table();
-    with_type(plan.compute, [&](auto tag) {
-      using T = decltype(tag);
-      const MaxoutFn<T> f = kernels_for<T>(table).maxout;
-      const T* src = cptr<T>(xc);
-      T* dest = mptr<T>(dst.target);
-      py::gil_scoped_release nogil;
-      run_pieces(pieces.count, n, t, [&](std::size_t i) {
-        std::size_t xo, yo;
-        const MaxoutLayout l = pieces.piece(i, &xo, &yo);
-        f(src + xo, dest + yo, l);
-      });
-    });
+    with_kernel(
+        plan.compute, [](const auto& k) { return k.maxout; },
+        [&](auto f, auto* dest, const auto* src) {
+          run_pieces(pieces.count, n, t, [&](std::size_t i) {
+            std::size_t xo, yo;
+            const MaxoutLayout l = pieces.piece(i, &xo, &yo);
+            f(src + xo, dest + yo, l);
+          });
+        },
+        dst.target, xc);
   }
   dst.finish();
   return dst.result;
@@ -531,8 +540,7 @@ py::array maxout_backward(py::handle grad_in, py::handle x_in, py::handle y_in,
   if (pieces_in.is_none()) type_error(fn + ": missing the argument pieces");
   const py::array x = to_array(x_in, fn, "x");
   const DtypePlan plan = plan_dtype(x, fn, "x");
-  const py::array g = to_array(grad_in, fn, "grad_output");
-  plan_dtype(g, fn, "grad_output");
+  const py::array g = checked_array(grad_in, fn, "grad_output");
   const MaxoutShape s = maxout_shape(x, pieces_in, axis, fn);
   check_grad_shape(g, s.out_shape, fn, "maxout's output");
   const int t = resolve_threads(threads, fn);
@@ -543,20 +551,16 @@ py::array maxout_backward(py::handle grad_in, py::handle x_in, py::handle y_in,
   const auto n = static_cast<std::size_t>(x.size());
   if (n) {
     const MaxoutPieces pieces(s.full);
-    const KernelTable* table = active_table();
-    with_type(plan.compute, [&](auto tag) {
-      using T = decltype(tag);
-      const MaxoutBackwardFn<T> f = kernels_for<T>(table).maxout_backward;
-      const T* gs = cptr<T>(gc);
-      const T* xs = cptr<T>(xc);
-      T* dest = mptr<T>(dst.target);
-      py::gil_scoped_release nogil;
-      run_pieces(pieces.count, n, t, [&](std::size_t i) {
-        std::size_t xo, yo;
-        const MaxoutLayout l = pieces.piece(i, &xo, &yo);
-        f(gs + yo, xs + xo, dest + xo, l);
-      });
-    });
+    with_kernel(
+        plan.compute, [](const auto& k) { return k.maxout_backward; },
+        [&](auto f, auto* dest, const auto* gs, const auto* xs) {
+          run_pieces(pieces.count, n, t, [&](std::size_t i) {
+            std::size_t xo, yo;
+            const MaxoutLayout l = pieces.piece(i, &xo, &yo);
+            f(gs + yo, xs + xo, dest + xo, l);
+          });
+        },
+        dst.target, gc, xc);
   }
   dst.finish();
   return dst.result;
@@ -650,8 +654,7 @@ py::array prelu_forward(py::handle x_in, py::handle w_in, py::handle axis, py::h
   const std::string fn = "prelu";
   const py::array x = to_array(x_in, fn, "x");
   const DtypePlan plan = plan_dtype(x, fn, "x");
-  const py::array w = to_array(w_in, fn, "weight");
-  plan_dtype(w, fn, "weight");
+  const py::array w = checked_array(w_in, fn, "weight");
   const PreluShape s = prelu_shape(x, w, axis, fn);
   const int t = resolve_threads(threads, fn);
   const py::array xc = contiguous_as(x, plan.compute);
@@ -661,19 +664,15 @@ py::array prelu_forward(py::handle x_in, py::handle w_in, py::handle axis, py::h
   const auto n = static_cast<std::size_t>(x.size());
   if (n) {
     const PreluPieces pieces(s);
-    const KernelTable* table = active_table();
-    with_type(plan.compute, [&](auto tag) {
-      using T = decltype(tag);
-      const PreluFn<T> f = kernels_for<T>(table).prelu;
-      const T* xs = cptr<T>(xc);
-      const T* ws = cptr<T>(wc);
-      T* dest = mptr<T>(dst.target);
-      py::gil_scoped_release nogil;
-      run_pieces(pieces.count, n, t, [&](std::size_t i) {
-        const PreluPieces::Piece p = pieces.piece(i);
-        f(xs + p.offset, ws + p.c0, dest + p.offset, p.layout);
-      });
-    });
+    with_kernel(
+        plan.compute, [](const auto& k) { return k.prelu; },
+        [&](auto f, auto* dest, const auto* xs, const auto* ws) {
+          run_pieces(pieces.count, n, t, [&](std::size_t i) {
+            const PreluPieces::Piece p = pieces.piece(i);
+            f(xs + p.offset, ws + p.c0, dest + p.offset, p.layout);
+          });
+        },
+        dst.target, xc, wc);
   }
   dst.finish();
   return dst.result;
@@ -684,11 +683,9 @@ py::tuple prelu_backward(py::handle grad_in, py::handle x_in, py::handle w_in, p
   const std::string fn = "prelu_backward";
   const py::array x = to_array(x_in, fn, "x");
   const DtypePlan plan = plan_dtype(x, fn, "x");
-  const py::array g = to_array(grad_in, fn, "grad_output");
-  plan_dtype(g, fn, "grad_output");
+  const py::array g = checked_array(grad_in, fn, "grad_output");
   check_grad_shape(g, shape_of(x), fn, "x");
-  const py::array w = to_array(w_in, fn, "weight");
-  plan_dtype(w, fn, "weight");
+  const py::array w = checked_array(w_in, fn, "weight");
   const PreluShape s = prelu_shape(x, w, axis, fn);
   const int t = resolve_threads(threads, fn);
   // out: None, or a pair (grad_x out or None, grad_weight out or None).

@@ -223,33 +223,20 @@ typename V::T st_reduce_unit(const StUnitSum<V>& a, const StUnitSum<V>& b) {
   return st_reduce_sum(s);
 }
 
-// exp(z + z_lo) for z <= 0 (or NaN) and a small correction |z_lo| <= ulp(z)/2: math-inl's
-// exp (same constants, polynomial and scaling) with z_lo added to the reduced argument, where
-// it costs one rounding of a number below 2^-24 relative: the result keeps exp's accuracy
-// (about 0.75 ulp) for the two-term argument. (A candidate for math-inl.hpp.)
-template <class V>
-V st_exp_two(V z, V z_lo) {
-  using C = ExpConstants<typename V::T>;
-  const V zc = max(V::set(C::kMinArg), z);  // NaN stays NaN
-  const V magic = V::set(C::kRoundMagic);
-  const V n = fma(zc, V::set(C::kLog2e), magic) - magic;
-  V r = fnma(n, V::set(C::kLn2Hi), zc);  // exact
-  r = fnma(n, V::set(C::kLn2Lo), r) + z_lo;
-  return ldexp(exp_reduced(r), n);
-}
-
 // z = x - m as z + z_lo exactly. Where z is not finite the TwoSum error is NaN; max(err, -1)
 // turns it into -1 (max returns its second operand when the first is NaN) and leaves every
-// finite error (|err| <= ulp(z)/2) alone. -1 is harmless there: z = -inf gives
-// exp(kMinArg - 1) = 0 and -inf - 1 = -inf, and a NaN z stays NaN. One operation where a
-// NaN test and a blend would take two.
+// finite error (|err| <= ulp(z)/2) alone. -1 is harmless there: z = -inf is below the range
+// of exp_parts_nonpositive (exp gives 0) and -inf - 1 = -inf, and a NaN z stays NaN. One
+// operation where a NaN test and a blend would take two.
 template <class V>
 TwoSum<V> st_shifted(V x, V m) {
   const TwoSum<V> d = st_two_sum(x, -m);
   return {d.s, max(d.err, V::set(-1))};
 }
 
-// exp(x - m), with z = x - m and its rounding error z_lo.
+// exp(x - m), with z = x - m and its rounding error z_lo: math-inl's exp of the two-term
+// argument z + z_lo (z <= 0 or NaN), z_lo taken into the reduced argument, so it keeps exp's
+// accuracy (about 0.75 ulp) where a rounded z would lose |z| ulp.
 template <class V>
 struct StExpTerm {
   V z, z_lo, e;
@@ -257,7 +244,8 @@ struct StExpTerm {
 template <class V>
 StExpTerm<V> st_exp_term(V x, V m) {
   const TwoSum<V> d = st_shifted(x, m);
-  return {d.s, d.err, st_exp_two(d.s, d.err)};
+  const ExpParts<V> e = exp_parts_nonpositive(d.s, d.err);
+  return {d.s, d.err, ldexp(e.mantissa, e.exponent)};
 }
 
 // e / S with one corrected quotient: q = e * (1/S), then the exact residual e - q*S.
@@ -699,54 +687,47 @@ void st_for_column_blocks(std::size_t cols, const Block& block) {
 
 // ---- Entry points ----------------------------------------------------------------------
 
-template <class V, SoftmaxKind K>
-void st_softmax(const typename V::T* x, typename V::T* y, const AxisLayout& l) {
+// Runs a kernel over the `outer` slices of l, the pointers p (g, x, y or dx) offset to each:
+// row(p..., len) when the axis is the last, otherwise cols(StCount<NV>, p..., len, inner,
+// last) for each block of the slice's first l.cols columns (p then at the block's start).
+template <class V, class Row, class Cols, class... P>
+void st_for_slices(const AxisLayout& l, const Row& row, const Cols& cols, P*... p) {
   const std::size_t slice = l.len * l.inner;
   for (std::size_t o = 0; o < l.outer; ++o) {
-    const typename V::T* xs = x + o * slice;
-    typename V::T* ys = y + o * slice;
+    const std::size_t off = o * slice;
     if (l.inner == 1) {
-      st_softmax_row<V, K>(xs, ys, l.len);
+      row((p + off)..., l.len);
     } else {
       st_for_column_blocks<V>(l.cols, [&](auto nv, std::size_t c, std::size_t last) {
-        st_softmax_cols<V, K, decltype(nv)::value>(xs + c, ys + c, l.len, l.inner, last);
+        cols(nv, (p + off + c)..., l.len, l.inner, last);
       });
     }
   }
+}
+
+template <class V, SoftmaxKind K>
+void st_softmax(const typename V::T* x, typename V::T* y, const AxisLayout& l) {
+  st_for_slices<V>(
+      l, [](auto... a) { st_softmax_row<V, K>(a...); },
+      [](auto nv, auto... a) { st_softmax_cols<V, K, decltype(nv)::value>(a...); }, x, y);
 }
 
 template <class V, SoftmaxKind K>
 void st_softmax_backward_y(const typename V::T* g, const typename V::T* y, typename V::T* dx,
                            const AxisLayout& l) {
-  const std::size_t slice = l.len * l.inner;
-  for (std::size_t o = 0; o < l.outer; ++o) {
-    const std::size_t off = o * slice;
-    if (l.inner == 1) {
-      st_softmax_row_backward_y<V, K>(g + off, y + off, dx + off, l.len);
-    } else {
-      st_for_column_blocks<V>(l.cols, [&](auto nv, std::size_t c, std::size_t last) {
-        st_softmax_cols_backward_y<V, K, decltype(nv)::value>(g + off + c, y + off + c,
-                                                              dx + off + c, l.len, l.inner, last);
-      });
-    }
-  }
+  st_for_slices<V>(
+      l, [](auto... a) { st_softmax_row_backward_y<V, K>(a...); },
+      [](auto nv, auto... a) { st_softmax_cols_backward_y<V, K, decltype(nv)::value>(a...); },
+      g, y, dx);
 }
 
 template <class V, SoftmaxKind K>
 void st_softmax_backward_x(const typename V::T* g, const typename V::T* x, typename V::T* dx,
                            const AxisLayout& l) {
-  const std::size_t slice = l.len * l.inner;
-  for (std::size_t o = 0; o < l.outer; ++o) {
-    const std::size_t off = o * slice;
-    if (l.inner == 1) {
-      st_softmax_row_backward_x<V, K>(g + off, x + off, dx + off, l.len);
-    } else {
-      st_for_column_blocks<V>(l.cols, [&](auto nv, std::size_t c, std::size_t last) {
-        st_softmax_cols_backward_x<V, K, decltype(nv)::value>(g + off + c, x + off + c,
-                                                              dx + off + c, l.len, l.inner, last);
-      });
-    }
-  }
+  st_for_slices<V>(
+      l, [](auto... a) { st_softmax_row_backward_x<V, K>(a...); },
+      [](auto nv, auto... a) { st_softmax_cols_backward_x<V, K, decltype(nv)::value>(a...); },
+      g, x, dx);
 }
 
 // ---------------------------------------------------------------------------------------
