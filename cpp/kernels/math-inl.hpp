@@ -134,15 +134,26 @@ inline VecF64 expm1_reduced(VecF64 r) {
   return fma(r * r, s, r);
 }
 
+// z = n ln2 + r with n = round(z / ln2) (one rounding, by the magic-number trick) and
+// |r| <= ln2/2, in two steps: n * kLn2Hi is exact for every n the callers' clamps allow.
+template <class V>
+struct Ln2Reduction {
+  V n, r;
+};
+template <class V>
+Ln2Reduction<V> reduce_ln2(V z) {
+  using C = ExpConstants<typename V::T>;
+  const V magic = V::set(C::kRoundMagic);
+  const V n = fma(z, V::set(C::kLog2e), magic) - magic;
+  const V r = fnma(n, V::set(C::kLn2Hi), z);  // exact
+  return {n, fnma(n, V::set(C::kLn2Lo), r)};
+}
+
 // exp of a clamped argument (kMinArg <= z <= kMaxArg, or NaN).
 template <class V>
 V exp_clamped(V z) {
-  using C = ExpConstants<typename V::T>;
-  const V magic = V::set(C::kRoundMagic);
-  const V n = fma(z, V::set(C::kLog2e), magic) - magic;  // round(z/ln2), one rounding
-  V r = fnma(n, V::set(C::kLn2Hi), z);                      // exact
-  r = fnma(n, V::set(C::kLn2Lo), r);
-  return ldexp(exp_reduced(r), n);
+  const Ln2Reduction<V> t = reduce_ln2(z);
+  return ldexp(exp_reduced(t.r), t.n);
 }
 
 template <class V>
@@ -179,14 +190,9 @@ ExpParts<V> exp_parts_nonpositive(V z) {
 // so an exact two-term argument costs no extra rounding.
 template <class V>
 ExpParts<V> exp_parts_nonpositive(V z, V z_lo) {
-  using C = ExpConstants<typename V::T>;
   const V lo = V::set(ExpPartsConstants<typename V::T>::kMinArg);
-  const V zc = max(lo, z);
-  const V magic = V::set(C::kRoundMagic);
-  const V n = fma(zc, V::set(C::kLog2e), magic) - magic;
-  V r = fnma(n, V::set(C::kLn2Hi), zc);
-  r = fnma(n, V::set(C::kLn2Lo), r) + z_lo;
-  return {select(z < lo, V::set(0), exp_reduced(r)), n};
+  const Ln2Reduction<V> t = reduce_ln2(max(lo, z));
+  return {select(z < lo, V::set(0), exp_reduced(t.r + z_lo)), t.n};
 }
 
 // exp(z) for z <= 0 (or NaN): one clamp fewer.
@@ -221,11 +227,9 @@ V expm1(V x) {
   using T = typename V::T;
   using C = ExpConstants<T>;
   const V z = min(V::set(C::kMaxArg), max(V::set(Expm1Constants<T>::kMinArg), x));
-  const V magic = V::set(C::kRoundMagic);
-  const V n = fma(z, V::set(C::kLog2e), magic) - magic;
-  V r = fnma(n, V::set(C::kLn2Hi), z);
-  r = fnma(n, V::set(C::kLn2Lo), r);
-  const V em = expm1_reduced(r);
+  const Ln2Reduction<V> t = reduce_ln2(z);
+  const V n = t.n;
+  const V em = expm1_reduced(t.r);
   const V half = V::set(T(0.5));
   const V h = ldexp(half, n);  // 2^(n-1)
   const V scaled = V::set(T(2)) * fma(h, em, h - half);
@@ -451,17 +455,13 @@ VecF32 in_float64(VecF32 x, VecF32 y, const F& f) {
 template <class V>
 TwoSum<V> exp_double_word_nonpositive(V z) {
   using C = ExpConstants<typename V::T>;
-  const V zc = max(V::set(C::kMinArg), z);
-  const V magic = V::set(C::kRoundMagic);
-  const V n = fma(zc, V::set(C::kLog2e), magic) - magic;
-  V r = fnma(n, V::set(C::kLn2Hi), zc);
-  r = fnma(n, V::set(C::kLn2Lo), r);
+  const Ln2Reduction<V> t = reduce_ln2(max(V::set(C::kMinArg), z));
   const V one = V::set(1);
   // exp_reduced(r) = fma(fma(s, r, 1), r, 1): split its last step.
-  const V s = fma(exp_reduced_inner(r), r, one);
-  const V hi = fma(s, r, one);
-  const V lo = fma(s, r, one - hi);
-  return {ldexp(hi, n), ldexp(lo, n)};
+  const V s = fma(exp_reduced_inner(t.r), t.r, one);
+  const V hi = fma(s, t.r, one);
+  const V lo = fma(s, t.r, one - hi);
+  return {ldexp(hi, t.n), ldexp(lo, t.n)};
 }
 
 // -|x|, one bit operation.
