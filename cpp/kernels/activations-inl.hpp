@@ -198,7 +198,8 @@ struct Sigmoid {
     const V e = exp_nonpositive(negative_abs(x));
     const TwoSum<V> d = fast_two_sum(one, e);
     const V numerator = select(x >= V::set(0), one, e);
-    return divide_by_double_word(numerator, d.s, d.err);
+    // The numerator is 1 or e in [0, 1] (NaN only with x): no special quotients to keep.
+    return divide_double_word(numerator, V::set(0), d.s, d.err);
   }
   V backward_from_x(V x, V dy) const {
     const V e = exp_nonpositive(negative_abs(x));
