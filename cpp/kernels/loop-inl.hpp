@@ -1,6 +1,7 @@
 // The element loops shared by every activation: an optional masked head that aligns the
-// destination (streaming stores only), a body unrolled over two full vectors, one more full
-// vector if it fits, then at most one masked partial vector. There is no scalar epilogue and
+// destination (streaming stores only), a body unrolled over four full vectors (3-10% over two
+// at 64K elements in cache, measured with relu to softsign), single full vectors, then at most
+// one masked partial vector. There is no scalar epilogue and
 // no access past n, so an element's result depends only on its value and the ISA: never on
 // the array length, its offset, the chunking, the store mode or the thread count.
 // Fragment: included by isa_*.cpp inside the ISA's anonymous namespace.
@@ -52,16 +53,17 @@ void element_loop(typename V::T* dest, std::size_t n, Store store, const Compute
       V::stream_fence();
     }
   }
-  for (; i + 2 * L <= n; i += 2 * L) {
+  for (; i + 4 * L <= n; i += 4 * L) {
     const V a = compute(i, L);
     const V b = compute(i + L, L);
+    const V c = compute(i + 2 * L, L);
+    const V d = compute(i + 3 * L, L);
     a.store(dest + i);
     b.store(dest + i + L);
+    c.store(dest + i + 2 * L);
+    d.store(dest + i + 3 * L);
   }
-  if (i + L <= n) {
-    compute(i, L).store(dest + i);
-    i += L;
-  }
+  for (; i + L <= n; i += L) compute(i, L).store(dest + i);
   if (i < n) compute(i, n - i).store_n(dest + i, n - i);
 }
 
