@@ -192,18 +192,20 @@ struct Softshrink {
 template <class V>
 struct Sigmoid {
   static constexpr bool kBackwardFromY = true;
+  static constexpr bool kSingleNaNSource = true;  // NaN: -|x| quietened
   explicit Sigmoid(const Params&) {}
   V forward(V x) const {
     const V one = V::set(1);
     const V e = exp_nonpositive(negative_abs(x));
     const TwoSum<V> d = fast_two_sum(one, e);
     const V numerator = select(x >= V::set(0), one, e);
-    // The numerator is 1 or e in [0, 1] (NaN only with x): no special quotients to keep.
-    return divide_double_word(numerator, V::set(0), d.s, d.err);
+    // The numerator is 1 or e in [0, 1] (NaN only with x): no special quotients to keep;
+    // the denominator is in [1, 2].
+    return divide_by_double_word<V, false, Denominator::one_to_two>(numerator, d.s, d.err);
   }
   V backward_from_x(V x, V dy) const {
     const V e = exp_nonpositive(negative_abs(x));
-    const V r = V::set(1) / (V::set(1) + e);
+    const V r = reciprocal_1_to_2<Precision::full>(V::set(1) + e);
     return dy * (e * r * r);
   }
   V backward_from_y(V y, V dy) const { return dy * (y * (V::set(1) - y)); }
@@ -227,13 +229,14 @@ struct Tanh {
     const V e = exp_nonpositive(V::set(-2) * a);
     const TwoSum<V> num = fast_two_sum(one, -e);
     const TwoSum<V> den = fast_two_sum(one, e);
-    const V large = divide_double_word(num.s, num.err, den.s, den.err);
+    const V large =
+        divide_double_word<V, false, Denominator::one_to_two>(num.s, num.err, den.s, den.err);
     const V y = select(a < V::set(TanhConstants<typename V::T>::kSmall), tanh_small(a), large);
     return bit_xor(y, sign_bit(x));
   }
   V backward_from_x(V x, V dy) const {
     const V e = exp_nonpositive(V::set(-2) * abs(x));
-    const V r = V::set(1) / (V::set(1) + e);
+    const V r = reciprocal_1_to_2<Precision::full>(V::set(1) + e);
     return dy * (V::set(4) * e * r * r);
   }
   V backward_from_y(V y, V dy) const { return dy * fnma(y, y, V::set(1)); }
@@ -251,7 +254,7 @@ struct Softsign {
     const V one = V::set(1);
     const V a = abs(x);
     const TwoSum<V> d = fast_two_sum(max(one, a), min(one, a));
-    return divide_by_double_word(x, d.s, d.err);
+    return divide_by_double_word<V, true>(x, d.s, d.err);
   }
   V backward_from_x(V x, V dy) const {
     const V a = abs(x);
@@ -293,7 +296,8 @@ struct SigmoidParts {
   V times(V m) const {
     const V n = num_mantissa * m;
     const V n_lo = fma(num_mantissa, m, -n);
-    return ldexp(divide_double_word<V, true>(n, n_lo, d.s, d.err), shift);
+    return ldexp(divide_double_word<V, true, Denominator::one_to_two>(n, n_lo, d.s, d.err),
+                 shift);
   }
 };
 
@@ -442,7 +446,8 @@ struct Swish {
     const V z = beta * x;
     // 1 - s = sigmoid(-z): e / d for z >= 0, 1 / d for z < 0.
     const V one_minus_s =
-        divide_by_double_word(select(z >= V::set(0), p.e, V::set(1)), p.d.s, p.d.err);
+        divide_by_double_word<V, true, Denominator::one_to_two>(
+            select(z >= V::set(0), p.e, V::set(1)), p.d.s, p.d.err);
     // |1 + z (1 - s)| is at most about |z|. Where z is so large that the product with dy
     // could overflow, s has underflowed (the result is a signed zero) or 1 - s has (the
     // factor is 1): clamping z changes nothing else.
@@ -508,7 +513,8 @@ struct Mish {
     p.one_minus_num = select(positive, two_e2, two);
     p.shift = select(positive, V::set(0), ep.exponent);
     const TwoSum<V> d_sig = fast_two_sum(one, e);
-    p.sigmoid_mantissa = divide_by_double_word(select(positive, one, ep.mantissa), d_sig.s, d_sig.err);
+    p.sigmoid_mantissa = divide_by_double_word<V, true, Denominator::one_to_two>(
+        select(positive, one, ep.mantissa), d_sig.s, d_sig.err);
     return p;
   }
   V forward(V x) const {
@@ -770,7 +776,8 @@ struct Gelu {
       const V dz = fma(V::set(C::kC3), x2, V::set(C::kC1Hi));
       const V z = x * fma(V::set(C::kC2Hi), x2, V::set(C::kC1Hi));
       const V one_minus_s =
-          divide_by_double_word(select(z >= V::set(0), p.e, V::set(1)), p.d.s, p.d.err);
+          divide_by_double_word<V, true, Denominator::one_to_two>(
+            select(z >= V::set(0), p.e, V::set(1)), p.d.s, p.d.err);
       // d/dx x s(z) = s (1 + x (1 - s) z'); clamped like swish's where s or 1 - s vanished.
       const V factor = fma(min(big, max(-big, x * one_minus_s)), min(big, dz), V::set(1));
       const V g = p.times(dy * min(big, max(-big, factor)));

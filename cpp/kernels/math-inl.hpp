@@ -29,40 +29,78 @@ TwoSum<V> fast_two_sum(V a, V b) {
   return {s, (a - s) + b};
 }
 
+// 1/d for 1 <= d <= 2 without a division (which issues at one vector per 10-16 cycles):
+// the minimax quadratic 70/33 - 48/33 d + 32/99 d^2 has relative error |1 - d r| <= 1/99,
+// and each Newton step r += r (1 - d r) squares it (2^-13.3, 2^-26.5, 2^-53). Only FMAs: the
+// same bits on every ISA. NaN -> NaN.
+// Precision::full: within about 1 ulp (two steps for float32, three for float64).
+// Precision::seed: enough for the quotient correction of divide_double_word, whose own error
+// is the product of the seed's and the first quotient's (one step for float32: 2^-26.5 of
+// the result; three for float64).
+enum class Precision { seed, full };
+template <Precision P, class V>
+V reciprocal_1_to_2(V d) {
+  using T = typename V::T;
+  constexpr int steps = sizeof(T) == 8 ? 3 : P == Precision::full ? 2 : 1;
+  const V one = V::set(1);
+  V r = horner(d, T(70) / T(33), T(-48) / T(33), T(32) / T(99));
+  for (int i = 0; i < steps; ++i) r = fma(r, fnma(d, r, one), r);
+  return r;
+}
+
+// Where a quotient's denominator lies: anywhere (a true division forms 1/d), or in [1, 2]
+// (reciprocal_1_to_2).
+enum class Denominator { any, one_to_two };
+
+template <class V, Denominator D>
+V reciprocal(V d) {
+  if constexpr (D == Denominator::one_to_two) {
+    return reciprocal_1_to_2<Precision::seed>(d);
+  } else {
+    return V::set(1) / d;
+  }
+}
+
 // (nh + nl) / (dh + dl) with nearly a single rounding, for |nl| << |nh| and |dl| << |dh|.
-// One division: q0 = nh * (1/dh) is within a couple of ulps; its exact residual
-// nh - q0*dh (one FMA, exact because q0 is that close) plus the low parts gives the
-// correction, applied with a final FMA. Error: 0.5 ulp + O(2^-2p).
+// q0 = nh * rcp is within 2^-13 (relative) of the quotient, rcp being 1/dh correctly
+// rounded or from reciprocal_1_to_2; the residual nh - q0*dh (one FMA, rounded far below
+// the result's ulp) plus the low parts, times rcp, corrects it with a final FMA, whose own
+// error is the product of the two small errors. Error: 0.5 ulp + O(2^-2p) with a division,
+// 0.5 ulp + 2^-2.5 ulp (float32) from reciprocal_1_to_2.
 // KeepSpecials: where the residual is NaN (an infinite numerator: inf - inf) or the
 // numerator is zero (whose sign the +0 correction would erase), return the plain quotient,
 // which is then already the answer. Callers whose numerators are finite and nonzero skip it.
-template <class V, bool KeepSpecials = false>
+template <class V, bool KeepSpecials = false, Denominator D = Denominator::any>
 V divide_double_word(V nh, V nl, V dh, V dl) {
-  const V rcp = V::set(1) / dh;
+  const V rcp = reciprocal<V, D>(dh);
   const V q0 = nh * rcp;
-  V r = fnma(q0, dh, nh);  // exact
+  V r = fnma(q0, dh, nh);
   r = fnma(q0, dl, r + nl);
   const V y = fma(r, rcp, q0);
   if constexpr (KeepSpecials) return select(is_nan(r) | (nh == V::set(0)), q0, y);
   return y;
 }
+// The same for an exact numerator (no low part).
+template <class V, bool KeepSpecials = false, Denominator D = Denominator::any>
+V divide_by_double_word(V n, V dh, V dl) {
+  const V rcp = reciprocal<V, D>(dh);
+  const V q0 = n * rcp;
+  const V r = fnma(q0, dl, fnma(q0, dh, n));
+  const V y = fma(r, rcp, q0);
+  if constexpr (KeepSpecials) return select(is_nan(r) | (n == V::set(0)), q0, y);
+  return y;
+}
 // The same, returning the quotient as an unevaluated sum hi + lo (lo is the correction
 // term, exact to about 2^-p of itself), for callers that subtract it from something close.
-template <class V>
+template <class V, Denominator D = Denominator::any>
 TwoSum<V> divide_double_word_parts(V nh, V nl, V dh, V dl) {
-  const V rcp = V::set(1) / dh;
+  const V rcp = reciprocal<V, D>(dh);
   const V q0 = nh * rcp;
   V r = fnma(q0, dh, nh);
   r = fnma(q0, dl, r + nl);
   const V hi = fma(r, rcp, q0);
   return {hi, fma(r, rcp, q0 - hi)};
 }
-// The same for a numerator that is a single number, keeping specials.
-template <class V>
-V divide_by_double_word(V n, V dh, V dl) {
-  return divide_double_word<V, true>(n, V::set(0), dh, dl);
-}
-
 // ---------------------------------------------------------------------------------------
 // exp(z)
 //

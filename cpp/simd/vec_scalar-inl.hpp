@@ -89,7 +89,11 @@ template <class T> ScalarVec<T> operator/(ScalarVec<T> a, ScalarVec<T> b) { retu
 template <class T> ScalarVec<T> operator-(ScalarVec<T> a) { return {-a.r}; }
 // std::fma is the exact fused operation (glibc picks a hardware FMA at run time when present).
 template <class T> ScalarVec<T> fma(ScalarVec<T> a, ScalarVec<T> b, ScalarVec<T> c) { return {std::fma(a.r, b.r, c.r)}; }
-template <class T> ScalarVec<T> fnma(ScalarVec<T> a, ScalarVec<T> b, ScalarVec<T> c) { return {std::fma(-a.r, b.r, c.r)}; }
+// A NaN a passes unnegated, as the vfnmadd instructions return it (the negation belongs to
+// the product, not to the operand): NaN bits then agree with the SIMD ISAs.
+template <class T> ScalarVec<T> fnma(ScalarVec<T> a, ScalarVec<T> b, ScalarVec<T> c) {
+  return {std::fma(a.r != a.r ? a.r : -a.r, b.r, c.r)};
+}
 template <class T> ScalarVec<T> min(ScalarVec<T> a, ScalarVec<T> b) { return {a.r < b.r ? a.r : b.r}; }
 template <class T> ScalarVec<T> max(ScalarVec<T> a, ScalarVec<T> b) { return {a.r > b.r ? a.r : b.r}; }
 
