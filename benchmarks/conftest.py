@@ -137,7 +137,8 @@ def run_case(inputs):
         params = bench.params_for(case.name)
         p = inputs.problem(case.name, case.direction, case.n, case.threads, params)
         if case.is_fastact:
-            contender = bench.fastact_contender(p, case.impl, from_y=False)
+            contender = bench.fastact_contender(
+                p, case.impl, from_y=bench.backward_from_y("peers", case.name))
         else:
             contender = bench.peer_contender(p, case.impl)
             assert contender is not None and contender.status == "ok", contender.detail

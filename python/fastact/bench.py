@@ -12,10 +12,10 @@ machine):
   ``grad_output ~ N(0, 1)``, C-contiguous, drawn once from a fixed seed; a size-n problem uses
   the first n elements. Results go into a preallocated ``out`` (and peers' temporaries into
   scratch buffers allocated before timing, as a user who calls the function in a loop would),
-  so no timed call allocates unless the peer's API must. fastact's backward takes x (``y=``
-  with ``--backward-from y``); a peer whose backward takes the saved forward output (PyTorch's
-  sigmoid_backward/tanh_backward and the NumPy/numexpr forms written like them) gets it
-  precomputed, as a network would have it. Calls that are a single library call are timed
+  so no timed call allocates unless the peer's API must. fastact's backward reads what the peers
+  read (``--backward-from peers``): the saved forward output ``y=`` where PyTorch's backward
+  op takes it (sigmoid_backward, tanh_backward, and the NumPy/numexpr forms written like
+  them), precomputed as a network would have it; x everywhere else. Calls that are a single library call are timed
   through ``functools.partial`` (no Python frame of ours); multi-call forms are one closure.
 * Correctness first: every contender is called once and its result compared with
   ``fastact.reference`` (float64); a wrong or failing contender is reported, never timed.
@@ -1109,6 +1109,10 @@ for _name, _op, _args in (
 ):
     FORMS["torch"][("forward", _name)] = _torch_out(_op, *_args)
 
+# Activations whose PyTorch backward op takes the saved output (sigmoid_backward,
+# tanh_backward); the NumPy and numexpr forms of these take it too.
+TORCH_BACKWARD_FROM_OUTPUT: set[str] = set()
+
 for _name, _op, _saved, _args in (
     ("relu", "threshold_backward", "x", (_const(0.0),)),
     ("relu6", "hardtanh_backward", "x", (_const(0.0), _const(6.0))),
@@ -1122,6 +1126,8 @@ for _name, _op, _saved, _args in (
     ("tanh", "tanh_backward", "y", ()),
 ):
     FORMS["torch"][("backward", _name)] = _torch_grad(_op, _saved, *_args)
+    if _saved == "y":
+        TORCH_BACKWARD_FROM_OUTPUT.add(_name)
 
 
 for _name, _op, _args in (
@@ -1550,7 +1556,7 @@ class Settings:
     peers: list[str]
     isas: list[str]
     primary_isa: str
-    from_y: bool
+    backward_from: str  # "peers" | "x" | "y" (see --backward-from)
     min_time: float
     tiny_one_thread: bool = False  # default run: sizes <= TINY_N on 1 thread only
 
@@ -1597,7 +1603,7 @@ def run_group(inputs: Inputs, s: Settings, direction: str, name: str, n: int, th
         exp = expected(p)
     contenders: list[Contender] = []
     for isa in s.isas:
-        contenders.append(fastact_contender(p, isa, s.from_y and _from_y_ok(name)))
+        contenders.append(fastact_contender(p, isa, backward_from_y(s.backward_from, name)))
     for peer in s.peers:
         c = peer_contender(p, peer)
         if c is not None:
@@ -1644,8 +1650,13 @@ def run_group(inputs: Inputs, s: Settings, direction: str, name: str, n: int, th
     return group, exp
 
 
-def _from_y_ok(name: str) -> bool:
-    return bool(fastact.info(name)["backward_from_y"])
+def backward_from_y(policy: str, name: str) -> bool:
+    """Whether fastact's backward of `name` reads the output y under --backward-from
+    `policy`: 'peers' gives it the tensor PyTorch's backward op takes (the same input every
+    peer form of that activation gets), 'y' uses y wherever fastact supports it."""
+    if not fastact.info(name)["backward_from_y"]:
+        return False
+    return policy == "y" or (policy == "peers" and name in TORCH_BACKWARD_FROM_OUTPUT)
 
 
 class Progress:
@@ -1747,6 +1758,7 @@ def format_tables(groups: list[Group], s: Settings) -> str:
         "max(x,0) us: np.maximum(x, 0, out=) per call vs fastact per call.",
         "¹ single-threaded peer. † noisy group (a median > 1.5x its fastest repeat, after a",
         "retry). ‡ disturbed group (other processes used > 0.25 CPU while it ran).",
+        "(y): fastact's backward read the saved output y, as the peers' did.",
     ]
     keys = sorted({(g.direction, g.n, g.threads) for g in groups},
                   key=lambda k: (DIRECTIONS.index(k[0]), k[1], k[2]))
@@ -1763,7 +1775,9 @@ def format_tables(groups: list[Group], s: Settings) -> str:
             head.append("max(x,0) us")
         table = [head]
         for g in rows:
-            row = [g.name + ("†" if g.noisy else "") + ("‡" if g.disturbed else "")]
+            from_y = direction == "backward" and backward_from_y(s.backward_from, g.name)
+            row = [g.name + (" (y)" if from_y else "") + ("†" if g.noisy else "")
+                   + ("‡" if g.disturbed else "")]
             for lab in fast_labels:
                 row.append(_fmt_rate(g.rate(lab), g.gbs(lab)) if g.get(lab)
                            else _status_cell(_any(g, lab)))
@@ -2017,7 +2031,7 @@ def to_json(groups: list[Group], s: Settings, targets, geo, elapsed: float) -> d
         "settings": {
             "activations": s.activations, "sizes": s.sizes, "threads": s.threads,
             "dtype": str(s.dtype), "directions": s.directions, "peers": s.peers,
-            "backward_from_y": s.from_y, "min_time_s": s.min_time, "repeats": REPEATS,
+            "backward_from": s.backward_from, "min_time_s": s.min_time, "repeats": REPEATS,
             "seed": SEED, "tolerance": {str(k): v for k, v in TOLERANCE.items()},
         },
         "peers": {p: {"note": PEERS[p].note, "threaded": PEERS[p].threaded} for p in s.peers},
@@ -2102,9 +2116,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     ap.add_argument("--backward", action=argparse.BooleanOptionalAction, default=True,
                     help="also benchmark the gradients (default: yes)")
-    ap.add_argument("--backward-from", choices=("x", "y"), default="x",
-                    help="fastact backward from the input x (default) or, where supported, "
-                    "the output y")
+    ap.add_argument("--backward-from", choices=("peers", "x", "y"), default="peers",
+                    help="what fastact's backward reads besides the gradient: 'peers' "
+                    "(default) the tensor PyTorch's backward op takes (the output y for "
+                    "sigmoid and tanh, else x); 'x' always; 'y' wherever supported")
     ap.add_argument("--peers", nargs="+", metavar="PEER",
                     help=f"peers among {', '.join(PEERS)}, or 'none' (default: every one "
                     "installed)")
@@ -2176,7 +2191,7 @@ def settings_from(args: argparse.Namespace, ap: argparse.ArgumentParser) -> Sett
         args.isa or args.all) else [primary]
     return Settings(acts, sizes, threads, np.dtype(args.dtype),
                     ["forward", "backward"] if args.backward or args.all else ["forward"],
-                    peers, isas, primary, args.backward_from == "y", args.min_time,
+                    peers, isas, primary, args.backward_from, args.min_time,
                     # Nobody parallelises a tiny array (fastact, PyTorch and numexpr all run
                     # it on one thread), so the default run times it once, on 1 thread.
                     tiny_one_thread=not args.threads)
