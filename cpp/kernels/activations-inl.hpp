@@ -212,7 +212,8 @@ struct Sigmoid {
 };
 
 // tanh: y = tanh(x); dy/dx = 1 - y^2.
-// Odd: computed on a = |x| and the sign of x restored (tanh(-0) = -0).
+// float32: tanh_float_table (per-interval polynomials, math-inl.hpp). float64:
+// odd: computed on a = |x| and the sign of x restored (tanh(-0) = -0).
 //   a <  atanh(1/2): a + a^3 P(a^2), a minimax polynomial (no cancellation, y < 1/2);
 //   a >= atanh(1/2): (1 - e) / (1 + e) with e = exp(-2a) <= 1/3; numerator and denominator
 //     are exact two-term sums and one corrected quotient divides them.
@@ -222,8 +223,13 @@ struct Sigmoid {
 template <class V>
 struct Tanh {
   static constexpr bool kBackwardFromY = true;
+  // float32: the table path's NaN descends from |x| alone.
+  static constexpr bool kSingleNaNSource = std::is_same_v<typename V::T, float>;
   explicit Tanh(const Params&) {}
   V forward(V x) const {
+    if constexpr (std::is_same_v<typename V::T, float>) {
+      return tanh_float_table(x);
+    }
     const V one = V::set(1);
     const V a = abs(x);
     const V e = exp_nonpositive(V::set(-2) * a);

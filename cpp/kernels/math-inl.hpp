@@ -567,3 +567,98 @@ V tanh_small(V a) {
   const V a2 = a * a;
   return fma(a * a2, tanh_small_tail(a2), a);
 }
+
+// ---------------------------------------------------------------------------------------
+// tanh for float32 by table: 32 intervals of a = |x|, four per binade from 2^-4 to 2^4
+// (index: exponent and top two mantissa bits, saturated below), a clamped to 9.1 (tanh
+// rounds to 1 from 9.011). On interval i, tanh(a) = c0 + c1 t + ... + c5 t^5 with
+// t = a - b_i exact (Sterbenz) and c0 = RN(tanh(b_i)) nearly exact; interval 0 (a < 5/64,
+// down to 0) has b = 0, c0 = 0 and c1 = 1, so tiny a and +-0 come back exactly. Seven table
+// lookups (vpermt2ps on AVX-512) and five FMAs replace an exponential and a quotient.
+// Fit and measured error per interval: tools/fit_tanh_table.py (worst 0.96 ulp, interval 0).
+// NaN -> NaN (|x| quietened, sign of x), +-inf -> +-1.
+constexpr float kTanhTableMaxArg = 0x1.233334p+3f;  // 9.1
+constexpr std::uint32_t kTanhTableFirstIndex = (127 - 4) << 2;  // bits(2^-4) >> 21
+// Rows: b, then c0 .. c5; columns: intervals.
+alignas(64) constexpr float kTanhTable[7][32] = {
+    {  // b
+        0.0f, 0x1.5fe340p-4f, 0x1.9ffde6p-4f, 0x1.dfe2e6p-4f,
+        0x1.1ff20ep-3f, 0x1.6006a0p-3f, 0x1.a01ad6p-3f, 0x1.e01738p-3f,
+        0x1.201c7cp-2f, 0x1.600068p-2f, 0x1.9fefaap-2f, 0x1.e0167ep-2f,
+        0x1.2018b0p-1f, 0x1.5ffc7cp-1f, 0x1.a01cfcp-1f, 0x1.dff95ap-1f,
+        0x1.20155cp+0f, 0x1.5fef1ep+0f, 0x1.a01248p+0f, 0x1.dfe980p+0f,
+        0x1.1ff226p+1f, 0x1.5fe7f2p+1f, 0x1.a01c78p+1f, 0x1.e01726p+1f,
+        0x1.1fe142p+2f, 0x1.5fe8bep+2f, 0x1.9fef28p+2f, 0x1.e01f40p+2f,
+        0x1.11b8dap+3f, 0x1.233334p+3f, 0x1.233334p+3f, 0x1.233334p+3f,
+    },
+    {  // c0
+        0.0f, 0x1.5f0648p-4f, 0x1.9e9142p-4f, 0x1.ddb3dep-4f,
+        0x1.1e1024p-3f, 0x1.5c9976p-3f, 0x1.9a78dep-3f, 0x1.d77c5ap-3f,
+        0x1.18bdf2p-2f, 0x1.52c322p-2f, 0x1.8a79f8p-2f, 0x1.bfc09cp-2f,
+        0x1.051ab4p-1f, 0x1.31559cp-1f, 0x1.5798eep-1f, 0x1.77d528p-1f,
+        0x1.9e6b72p-1f, 0x1.c27104p-1f, 0x1.d9cc3cp-1f, 0x1.e87494p-1f,
+        0x1.f4bd6ep-1f, 0x1.fbd37ap-1f, 0x1.fe7728p-1f, 0x1.ff6f4cp-1f,
+        0x1.ffdf88p-1f, 0x1.fffb9cp-1f, 0x1.ffff68p-1f, 0x1.ffffecp-1f,
+        0x1.fffffep-1f, 0x1.000000p+0f, 0x1.000000p+0f, 0x1.000000p+0f,
+    },
+    {  // c1
+        0x1.000000p+0f, 0x1.fc3d5cp-1f, 0x1.fac14cp-1f, 0x1.f90930p-1f,
+        0x1.f602c0p-1f, 0x1.f12a74p-1f, 0x1.eb6ec4p-1f, 0x1.e4dd2ap-1f,
+        0x1.d983fep-1f, 0x1.c7f704p-1f, 0x1.b4048ap-1f, 0x1.9e1bbap-1f,
+        0x1.7ad846p-1f, 0x1.49e972p-1f, 0x1.196a6cp-1f, 0x1.d83dd4p-2f,
+        0x1.61204ep-2f, 0x1.cedcf8p-3f, 0x1.26374ep-3f, 0x1.700d5ap-4f,
+        0x1.645bf0p-5f, 0x1.0a0ac4p-6f, 0x1.884158p-8f, 0x1.213f24p-9f,
+        0x1.03b960p-11f, 0x1.1900a6p-14f, 0x1.3001eap-17f, 0x1.473596p-20f,
+        0x1.3f54a6p-23f, 0.0f, 0.0f, 0.0f,
+    },
+    {  // c2
+        0x1.01e606p-25f, -0x1.5c7238p-4f, -0x1.9a51d8p-4f, -0x1.d73492p-4f,
+        -0x1.187b56p-3f, -0x1.527fd2p-3f, -0x1.89fbc2p-3f, -0x1.be7f34p-3f,
+        -0x1.03a3dap-2f, -0x1.2dafdap-2f, -0x1.4fef60p-2f, -0x1.6a24fep-2f,
+        -0x1.8265fep-2f, -0x1.897d76p-2f, -0x1.79b5b2p-2f, -0x1.5aa5e4p-2f,
+        -0x1.1dd3bap-2f, -0x1.9736fap-3f, -0x1.1043acp-3f, -0x1.5f2096p-4f,
+        -0x1.5c8318p-5f, -0x1.07dbaep-6f, -0x1.870d7ap-8f, -0x1.20e7fap-9f,
+        -0x1.03564cp-11f, -0x1.18a418p-14f, -0x1.2f9fdep-17f, -0x1.b8d84ep-20f,
+        -0x1.1ecf10p-21f, 0.0f, 0.0f, 0.0f,
+    },
+    {  // c3
+        -0x1.55563cp-2f, -0x1.4c3ce8p-2f, -0x1.47fc22p-2f, -0x1.4216c2p-2f,
+        -0x1.3b593cp-2f, -0x1.2ef2a0p-2f, -0x1.1fa8c8p-2f, -0x1.10157ap-2f,
+        -0x1.e8f032p-3f, -0x1.982df6p-3f, -0x1.4255eap-3f, -0x1.d6fd7cp-4f,
+        -0x1.bc4bb6p-5f, 0x1.d7c1bap-7f, 0x1.076680p-4f, 0x1.842310p-4f,
+        0x1.c69348p-4f, 0x1.97ef16p-4f, 0x1.33c27cp-4f, 0x1.a898e0p-5f,
+        0x1.bc25f8p-6f, 0x1.5a1270p-7f, 0x1.0321fep-8f, 0x1.8059dap-10f,
+        0x1.59a63ap-12f, 0x1.762f3ap-15f, 0x1.94d610p-18f, 0x1.b0804ap-21f,
+        0x1.7f8ba2p-24f, 0.0f, 0.0f, 0.0f,
+    },
+    {  // c4
+        0x1.e8a074p-14f, 0x1.b3559ap-5f, 0x1.f0f3e8p-5f, 0x1.3efb52p-4f,
+        0x1.6903b6p-4f, 0x1.acc538p-4f, 0x1.f0a038p-4f, 0x1.11839cp-3f,
+        0x1.3310fep-3f, 0x1.5036d0p-3f, 0x1.5c49aap-3f, 0x1.58529ap-3f,
+        0x1.39eed4p-3f, 0x1.e96e84p-4f, 0x1.46de36p-4f, 0x1.630550p-5f,
+        0x1.d9bfb2p-9f, -0x1.59bec8p-6f, -0x1.9bb0e4p-6f, -0x1.55c10ep-6f,
+        -0x1.961ebap-7f, -0x1.51ce2cp-8f, -0x1.02cd8ap-9f, -0x1.8306e6p-11f,
+        -0x1.69f2eap-13f, -0x1.884a70p-16f, -0x1.a881cep-19f, 0x1.54d08ep-20f,
+        0x1.47a404p-20f, 0.0f, 0.0f, 0.0f,
+    },
+    {  // c5
+        0x1.0e5e54p-3f, 0x1.6240d8p+3f, 0x1.a4413cp+2f, -0x1.56fb52p+3f,
+        0x1.dabf5cp-1f, 0x1.10b978p+0f, -0x1.64c7f4p+0f, 0x1.a2a7a8p-1f,
+        0x1.4ee430p-5f, -0x1.fbc7d6p-6f, -0x1.1e3770p-4f, 0x1.99ac2ep-9f,
+        -0x1.3fdb30p-5f, -0x1.0e1a8ap-4f, -0x1.e94dc2p-5f, -0x1.a76352p-5f,
+        -0x1.06e218p-5f, -0x1.386634p-7f, 0x1.652fbap-10f, 0x1.2c9f82p-8f,
+        0x1.04a990p-8f, 0x1.f65a60p-10f, 0x1.94697ap-11f, 0x1.332554p-12f,
+        0x1.1fb020p-14f, 0x1.38b17ap-17f, 0x1.52ba8ap-20f, 0x1.d995f2p-23f,
+        0x1.6cf080p-24f, 0.0f, 0.0f, 0.0f,
+    },
+};
+
+template <class V>
+V tanh_float_table(V x) {
+  const V a = min(V::set(kTanhTableMaxArg), abs(x));  // NaN stays NaN (second operand)
+  const Index32 i = binade_quarter_index(a, kTanhTableFirstIndex);
+  const V t = a - lookup32(kTanhTable[0], i);
+  V p = lookup32(kTanhTable[6], i);
+  for (int k = 5; k >= 1; --k) p = fma(p, t, lookup32(kTanhTable[k], i));
+  return bit_or(p, sign_bit(x));  // p >= 0
+}

@@ -130,6 +130,20 @@ inline VecF64 ldexp(VecF64 p, VecF64 n) {
 }
 
 // x = m * 2^k with 1 <= m < 2 for positive normal finite x, from the bit fields.
+// float32 tables (interface in vec_scalar-inl.hpp); vpsubusw saturates each 16-bit half, and
+// the high half of every lane is 0 - 0.
+struct Index32 {
+  __m256i r;
+};
+inline Index32 binade_quarter_index(VecF32 a, std::uint32_t first) {
+  const __m256i q = _mm256_srli_epi32(_mm256_castps_si256(a.r), 21);
+  const __m256i d = _mm256_subs_epu16(q, _mm256_set1_epi32(static_cast<int>(first)));
+  return {_mm256_and_si256(d, _mm256_set1_epi32(31))};
+}
+inline VecF32 lookup32(const float* table, Index32 i) {
+  return {_mm256_i32gather_ps(table, i.r, 4)};
+}
+
 struct MantExpF32 {
   VecF32 m, k;
 };

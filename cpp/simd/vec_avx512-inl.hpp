@@ -106,6 +106,19 @@ inline VecF64 round_even(VecF64 a) {
 }
 inline VecF64 ldexp(VecF64 p, VecF64 n) { return {_mm512_scalef_pd(p.r, n.r)}; }
 
+// float32 tables (interface in vec_scalar-inl.hpp): vpermt2ps reads only the low 5 bits of
+// each index, so no masking; vpsubusw saturates each 16-bit half (the high one is 0 - 0).
+struct Index32 {
+  __m512i r;
+};
+inline Index32 binade_quarter_index(VecF32 a, std::uint32_t first) {
+  const __m512i q = _mm512_srli_epi32(_mm512_castps_si512(a.r), 21);
+  return {_mm512_subs_epu16(q, _mm512_set1_epi32(static_cast<int>(first)))};
+}
+inline VecF32 lookup32(const float* table, Index32 i) {
+  return {_mm512_permutex2var_ps(_mm512_load_ps(table), i.r, _mm512_load_ps(table + 16))};
+}
+
 // x = m * 2^k with 1 <= m < 2 for positive normal finite x (vgetmant / vgetexp).
 struct MantExpF32 {
   VecF32 m, k;

@@ -19,6 +19,9 @@
 //   abs(a), sign_bit(a) (= a & -0.0), bit_xor(a, b), bit_or(a, b), bit_and(a, b)
 //   round_even(a): nearest integer, ties to even
 //   frexp_normal(x) -> {m, k}: x = m * 2^k, 1 <= m < 2, for positive normal finite x
+//   float32 tables: binade_quarter_index(a, first) -> Index32, the lanes'
+//     ((bits(a) >> 21) - first) saturated at 0, modulo 32 (a >= 0: exponent and top two
+//     mantissa bits); lookup32(table, i) -> table[i] for a 64-byte aligned float[32]
 //   Widened f32 -> f64: widen(VecF32) -> WidePair {lo, hi} (lanes in order), narrow(pair)
 //   ldexp(p, n): p * 2^n rounded once, for integral n with |n| <= 2 * (max exponent - 1)
 //     (AVX-512 uses vscalef; the others multiply by 2^(n/2) then 2^(n - n/2), the first
@@ -136,6 +139,15 @@ template <class T> ScalarVec<T> ldexp(ScalarVec<T> p, ScalarVec<T> n) {
   const ScalarVec<T> n1 = round_even(n * ScalarVec<T>{T(0.5)});
   return (p * pow2_integral(n1)) * pow2_integral(n - n1);
 }
+
+struct Index32 {
+  std::uint32_t r;
+};
+inline Index32 binade_quarter_index(ScalarVec<float> a, std::uint32_t first) {
+  const std::uint32_t q = ScalarVec<float>::to_bits(a.r) >> 21;
+  return {(q > first ? q - first : 0u) & 31u};
+}
+inline ScalarVec<float> lookup32(const float* table, Index32 i) { return {table[i.r]}; }
 
 template <class T>
 struct MantExp {
