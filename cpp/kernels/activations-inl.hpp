@@ -333,12 +333,14 @@ struct SeluConstants;
 template <>
 struct SeluConstants<float> {
   static constexpr float kScale = 0x1.0cfabep+0f;          // 1.0507009873554805
+  static constexpr float kScaleLo = -0x1.2addda0p-25f;     // ... = kScale + kScaleLo
   static constexpr float kScaleAlphaHi = 0x1.c212ccp+0f;   // scale * alpha = 1.7580993408473768
   static constexpr float kScaleAlphaLo = 0x1.903c0cp-26f;  // ... = hi + lo
 };
 template <>
 struct SeluConstants<double> {
-  static constexpr double kScale = 0x1.0cfabd6a91132p+0;
+  static constexpr double kScale = 0x1.0cfabd6a91132p+0;  // PyTorch's double constant itself
+  static constexpr double kScaleLo = 0.0;
   static constexpr double kScaleAlphaHi = 0x1.c212cc640f031p+0;
   static constexpr double kScaleAlphaLo = 0x1.05161b045a1fep-56;
 };
@@ -350,8 +352,13 @@ struct Selu {
   static V scale_alpha_times(V m) {
     return fma(V::set(C::kScaleAlphaHi), m, V::set(C::kScaleAlphaLo) * m);
   }
+  // scale * x rounded once from the two-term float32 constant, so results near FLT_MAX
+  // overflow exactly when the true product does; min() keeps the low product finite at
+  // x = inf (NaN stays NaN: second operand).
   V forward(V x) const {
-    return select(x > V::set(0), V::set(C::kScale) * x, scale_alpha_times(expm1(x)));
+    using T = typename V::T;
+    const V lo = V::set(C::kScaleLo) * min(V::set(std::numeric_limits<T>::max()), x);
+    return select(x > V::set(0), fma(V::set(C::kScale), x, lo), scale_alpha_times(expm1(x)));
   }
   V backward_from_x(V x, V dy) const {
     return select(x > V::set(0), dy * V::set(C::kScale), dy * scale_alpha_times(exp(x)));
@@ -540,7 +547,8 @@ struct Mish {
 
 // hardswish: y = x relu6(x + 3) / 6: 0 for x <= -3 (as x * 0, so -0 and NaN as PyTorch),
 // x for x >= 3, x (x + 3) / 6 between, evaluated with x + 3 and x (x + 3) as exact two-term
-// values and one corrected division: exact.
+// values and one corrected division: correctly rounded but within 1e-6 ulp of a tie
+// (all float32 inputs: 0.500000102 ulp).
 // dy/dx (PyTorch's vectorised hardswish_backward): 0 for x <= -3, 1 for x >= 3, x / 3 + 1/2
 // between (NaN for NaN).
 template <class V>
