@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Reproducible minimax fits for fastact's erf / erfc building blocks and the erf-form GELU.
+(The float64 kernel uses these; float32 GELU now evaluates a table, tools/fit_tables.py.)
 
 Usage:  python3 tools/fit_erf.py        (needs mpmath + numpy; about 1-1.5 minutes)
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 """Reproducible minimax fits for fastact's exp / tanh / expm1 polynomial kernels.
+(float32 tanh now evaluates a table, tools/fit_tables.py; its small-argument fit here serves
+float64.)
 
 Usage:  python3 tools/fit_polynomials.py        (needs mpmath + numpy; ~1 minute)
 

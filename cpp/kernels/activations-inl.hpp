@@ -229,16 +229,17 @@ struct Tanh {
   V forward(V x) const {
     if constexpr (std::is_same_v<typename V::T, float>) {
       return tanh_float_table(x);
+    } else {
+      const V one = V::set(1);
+      const V a = abs(x);
+      const V e = exp_nonpositive(V::set(-2) * a);
+      const TwoSum<V> num = fast_two_sum(one, -e);
+      const TwoSum<V> den = fast_two_sum(one, e);
+      const V large =
+          divide_double_word<V, false, Denominator::one_to_two>(num.s, num.err, den.s, den.err);
+      const V y = select(a < V::set(TanhConstants<typename V::T>::kSmall), tanh_small(a), large);
+      return bit_xor(y, sign_bit(x));
     }
-    const V one = V::set(1);
-    const V a = abs(x);
-    const V e = exp_nonpositive(V::set(-2) * a);
-    const TwoSum<V> num = fast_two_sum(one, -e);
-    const TwoSum<V> den = fast_two_sum(one, e);
-    const V large =
-        divide_double_word<V, false, Denominator::one_to_two>(num.s, num.err, den.s, den.err);
-    const V y = select(a < V::set(TanhConstants<typename V::T>::kSmall), tanh_small(a), large);
-    return bit_xor(y, sign_bit(x));
   }
   V backward_from_x(V x, V dy) const {
     const V e = exp_nonpositive(V::set(-2) * abs(x));
@@ -648,7 +649,8 @@ SigmoidParts<V> gelu_tanh_parts(V x) {
   return SigmoidParts<V>(z, finite_or_zero(z_lo));
 }
 
-// The exact form, from tools/fit_erf.py. With a = |x|/sqrt2 carried as a_hi + a_lo:
+// The exact form in float64 (float32: gelu_float_table above), from tools/fit_erf.py.
+// With a = |x|/sqrt2 carried as a_hi + a_lo:
 //   a < 1/2:  x Phi(x) = x/2 + x^2 Q(x^2)            (Q a minimax fit; x itself is exact)
 //   a >= 1/2: x Phi(x) = -exp(-a^2) H(a)              for x < 0,
 //             x Phi(x) = x - exp(-a^2) H(a)           for x > 0,
@@ -659,27 +661,6 @@ SigmoidParts<V> gelu_tanh_parts(V x) {
 // Measured (tools/fit_erf.py, exact emulation): 2.22 ulp float32, 2.07 ulp float64.
 template <class T>
 struct GeluErfConstants;
-template <>
-struct GeluErfConstants<float> {
-  static constexpr float kInvSqrt2Hi = 0x1.6a09e6p-1f;
-  static constexpr float kInvSqrt2Lo = 0x1.9fcef4p-27f;
-  static constexpr float kGeluW0 = 0x1p-1f;
-  static constexpr float kBound[3] = {0x1p+0f, 0x1.ap+0f, 0x1.7p+1f};
-  static constexpr float kShift[4] = {0x1.496p-1f, 0x1.50cp+0f, 0x1.f6p-3f, 0x0p+0f};
-  static constexpr int kDegree = 7;
-  // H(a) on the four intervals, ascending powers of v.
-  static constexpr float kH[4][8] = {
-      {0x1.ff72c6p-3f, 0x1.91da56p-3f, -0x1.60a788p-3f, 0x1.f5376cp-4f, -0x1.35104ap-4f,
-       0x1.56b1ap-5f, -0x1.53da98p-6f, 0x1.da270ep-8f},
-      {0x1.51cp-2f, 0x1.1a547p-4f, -0x1.858038p-5f, 0x1.be2c78p-6f, -0x1.c39c7cp-7f,
-       0x1.a0b276p-8f, -0x1.6f9088p-9f, 0x1.2b392cp-10f},
-      {0x1.727226p-2f, -0x1.e8049p-4f, 0x1.804f1ep-4f, -0x1.a69f2ap-4f, 0x1.1883eap-3f,
-       -0x1.a8fe38p-3f, 0x1.897d48p-2f, -0x1.54a8fap-1f},
-      {0x1.988452p-2f, -0x1.988226p-3f, 0x1.32086p-2f, -0x1.77918ap-1f, 0x1.22da08p+1f,
-       -0x1.a96e46p+2f, 0x1.9fa3f4p+3f, -0x1.40279ep+3f},
-  };
-  static constexpr float kQ[5] = {0x1.988452p-2f, -0x1.1057bp-4f, 0x1.46aeaep-7f, -0x1.33d524p-10f, 0x1.970a12p-14f};
-};
 template <>
 struct GeluErfConstants<double> {
   static constexpr double kInvSqrt2Hi = 0x1.6a09e667f3bcdp-1;
@@ -761,6 +742,32 @@ V gelu_small_q(V x2) {
   return q;
 }
 
+// The exact form in float32 by table: with s = |x| and e = exp(-x^2/2) (x^2/2 an exact
+// two-term argument, e = 2^n m scaled last), x Phi(x) = -e G(s) for x < 0 and x - e G(s) for
+// x >= 0, G(s) = (s/2) erfcx(s/sqrt2) from kGeluGTable (math-inl.hpp). s enters G unrounded
+// (no 1/sqrt2 scaling), and for x -> 0 G(s) = s/2 (1 - ...) exactly scaled.
+// gelu(+-0) = +-0, gelu(inf) = inf, gelu(-inf) is forced to NaN by the caller.
+template <class V>
+struct GeluTableParts {
+  V g;             // G(|x|)
+  ExpParts<V> e;   // exp(-x^2/2)
+};
+template <class V>
+GeluTableParts<V> gelu_table_parts(V x) {
+  const V minus_half = V::set(-0.5f);
+  const V x2 = x * x;
+  // -x^2/2 = z + z_lo exactly (z_lo is NaN where x^2 overflowed: exp's mantissa is 0 there).
+  return {table_polynomial(kGeluGTable, min(V::set(kGeluGTableMaxArg), abs(x))),
+          exp_parts_nonpositive(x2 * minus_half, fma(x, x, -x2) * minus_half)};
+}
+template <class V>
+V gelu_float_table(V x) {
+  const GeluTableParts<V> p = gelu_table_parts(x);
+  const V y_neg = -ldexp(p.e.mantissa * p.g, p.e.exponent);
+  const V y_pos = fnma(ldexp(p.e.mantissa, p.e.exponent), p.g, x);
+  return select(x < V::set(0), y_neg, y_pos);
+}
+
 template <class V>
 struct Gelu {
   static constexpr bool kBackwardFromY = false;
@@ -770,14 +777,18 @@ struct Gelu {
   V forward(V x) const {
     const V inf = V::set(std::numeric_limits<T>::infinity());
     if (tanh_form) return gelu_tanh_parts(x).times(x);
-    const GeluErfParts<V> p = gelu_erf_parts(x);
-    const V x2 = x * x;
-    // x/2 + x^2 Q; the sign bit restores -0 where x/2 underflows (the result is <= 0 there).
-    const V y_small = bit_or(fma(x * gelu_small_q(x2), x, x * V::set(T(0.5))), sign_bit(x));
-    const V y_neg = -ldexp(p.mantissa * p.h, p.exponent);
-    const V y_pos = fma(-ldexp(p.mantissa, p.exponent), p.h, x);
-    const V y = select(p.small, y_small, select(x < V::set(0), y_neg, y_pos));
-    return select(x == -inf, inf - inf, y);  // gelu(-inf) = NaN, as PyTorch
+    if constexpr (std::is_same_v<T, float>) {
+      return select(x == -inf, inf - inf, gelu_float_table(x));  // gelu(-inf) = NaN
+    } else {
+      const GeluErfParts<V> p = gelu_erf_parts(x);
+      const V x2 = x * x;
+      // x/2 + x^2 Q; the sign bit restores -0 where x/2 underflows (the result is <= 0 there).
+      const V y_small = bit_or(fma(x * gelu_small_q(x2), x, x * V::set(T(0.5))), sign_bit(x));
+      const V y_neg = -ldexp(p.mantissa * p.h, p.exponent);
+      const V y_pos = fma(-ldexp(p.mantissa, p.exponent), p.h, x);
+      const V y = select(p.small, y_small, select(x < V::set(0), y_neg, y_pos));
+      return select(x == -inf, inf - inf, y);  // gelu(-inf) = NaN, as PyTorch
+    }
   }
   V backward_from_x(V x, V dy) const {
     const V inf = V::set(std::numeric_limits<T>::infinity());
@@ -800,17 +811,32 @@ struct Gelu {
     }
     // Phi(x) + x phi(x), phi(x) = exp(-a^2) / sqrt(2 pi).
     const V inv_sqrt_2pi = V::set(T(0.3989422804014327));
-    const GeluErfParts<V> p = gelu_erf_parts(x);
-    const V x2 = x * x;
-    const V e = ldexp(p.mantissa, p.exponent);
-    const V d_small = fma(x, gelu_small_q(x2), V::set(T(0.5))) + x * (e * inv_sqrt_2pi);
-    // x < 0: 2^n m (h / |x| - |x| / sqrt(2 pi)), scaled last; x > 0: Phi = 1 - e h / x.
-    const V ax = abs(x);
-    const V d_neg = ldexp(p.mantissa * (p.h / ax - ax * inv_sqrt_2pi), p.exponent);
-    const V d_pos = fnma(e, p.h / x, V::set(1)) + x * (e * inv_sqrt_2pi);
-    // + 0: an underflowed derivative is +0, as PyTorch's (and the reference's).
-    const V d = select(p.small, d_small, select(x < V::set(0), d_neg, d_pos)) + V::set(0);
-    return select(ax == inf, nan, dy * d);
+    if constexpr (std::is_same_v<T, float>) {
+      // G(s)/s = erfcx(s/sqrt2)/2 = Phi(x)/e for x < 0, e = exp(-x^2/2):
+      // x < 0: 2^n m (G/s - s/sqrt(2 pi)), scaled last; x >= 0: 1 - e G/s + s e/sqrt(2 pi).
+      const V s = abs(x);
+      const GeluTableParts<V> p = gelu_table_parts(x);
+      const V e = ldexp(p.e.mantissa, p.e.exponent);
+      // Below 2^-24, G/s = 1/2 - s/sqrt(2 pi) + ... rounds to 1/2 (and G itself may be
+      // subnormal, its quotient inexact).
+      const V q = select(s < V::set(0x1p-24f), V::set(0.5f), p.g / s);
+      const V d_neg = ldexp(p.e.mantissa * (q - s * inv_sqrt_2pi), p.e.exponent);
+      const V d_pos = fnma(e, q, V::set(1)) + s * (e * inv_sqrt_2pi);
+      const V d = select(x < V::set(0), d_neg, d_pos) + V::set(0);  // + 0 as below
+      return select(s == inf, nan, dy * d);
+    } else {
+      const GeluErfParts<V> p = gelu_erf_parts(x);
+      const V x2 = x * x;
+      const V e = ldexp(p.mantissa, p.exponent);
+      const V d_small = fma(x, gelu_small_q(x2), V::set(T(0.5))) + x * (e * inv_sqrt_2pi);
+      // x < 0: 2^n m (h / |x| - |x| / sqrt(2 pi)), scaled last; x > 0: Phi = 1 - e h / x.
+      const V ax = abs(x);
+      const V d_neg = ldexp(p.mantissa * (p.h / ax - ax * inv_sqrt_2pi), p.exponent);
+      const V d_pos = fnma(e, p.h / x, V::set(1)) + x * (e * inv_sqrt_2pi);
+      // + 0: an underflowed derivative is +0, as PyTorch's (and the reference's).
+      const V d = select(p.small, d_small, select(x < V::set(0), d_neg, d_pos)) + V::set(0);
+      return select(ax == inf, nan, dy * d);
+    }
   }
 };
 

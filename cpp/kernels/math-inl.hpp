@@ -509,25 +509,18 @@ V negative_abs(V x) {
 }
 
 // ---------------------------------------------------------------------------------------
-// tanh(a) for 0 <= a <= kTanhSmall (= atanh(1/2)): odd polynomial a + a^3 * P(a^2).
+// float64 tanh(a) for 0 <= a <= kTanhSmall (= atanh(1/2)): odd polynomial a + a^3 * P(a^2)
+// (float32 uses tanh_float_table).
 template <class T>
 struct TanhConstants;
-template <>
-struct TanhConstants<float> {
-  static constexpr float kSmall = 0x1.193ea8p-1f;  // RN(atanh(1/2)) = 0.5493...; fit covers it
-};
 template <>
 struct TanhConstants<double> {
   static constexpr double kSmall = 0x1.193ea7aad030bp-1;
 };
 
-// Minimax on [0, atanh(1/2)] for the relative error of tanh (2^-29.7 float32 at degree 11,
-// 2^-60.6 float64 at degree 23); measured 0.70 / 0.69 ulp (tools/fit_polynomials.py).
+// Minimax on [0, atanh(1/2)] for the relative error of tanh (2^-60.6 float64 at degree 23);
+// measured 0.69 ulp (tools/fit_polynomials.py).
 // P(a^2) = (tanh(a) - a) / a^3.
-inline VecF32 tanh_small_tail(VecF32 a2) {
-  return horner(a2, -0x1.55554ap-2f, 0x1.110ceep-3f, -0x1.b91e7ep-5f, 0x1.58e518p-6f,
-                -0x1.9921a2p-8f);
-}
 inline VecF64 tanh_small_tail(VecF64 a2) {
   return horner(a2, -0x1.555555555554fp-2, 0x1.111111111079p-3, -0x1.ba1ba1b97cb42p-5,
                 0x1.664f4859411d3p-6, -0x1.226e2f0e6f55fp-7, 0x1.d6d29aa591a88p-9,
@@ -569,17 +562,27 @@ V tanh_small(V a) {
 }
 
 // ---------------------------------------------------------------------------------------
-// tanh for float32 by table: 32 intervals of a = |x|, four per binade from 2^-4 to 2^4
-// (index: exponent and top two mantissa bits, saturated below), a clamped to 9.1 (tanh
-// rounds to 1 from 9.011). On interval i, tanh(a) = c0 + c1 t + ... + c5 t^5 with
-// t = a - b_i exact (Sterbenz) and c0 = RN(tanh(b_i)) nearly exact; interval 0 (a < 5/64,
-// down to 0) has b = 0, c0 = 0 and c1 = 1, so tiny a and +-0 come back exactly. Seven table
-// lookups (vpermt2ps on AVX-512) and five FMAs replace an exponential and a quotient.
-// Fit and measured error per interval: tools/fit_tanh_table.py (worst 0.96 ulp, interval 0).
-// NaN -> NaN (|x| quietened, sign of x), +-inf -> +-1.
+// float32 functions by table (tools/fit_tables.py fits the tables and measures them).
+// a >= 0 in [2^-4, 2^4) splits into 32 intervals, four per binade: the index is the exponent
+// and top two mantissa bits of a (binade_quarter_index), saturated below, so interval 0 also
+// covers [0, 2^-4). On interval i, f(a) = c0 + c1 t + ... + c5 t^5 with t = a - b_i exact
+// (b_i inside the interval: Sterbenz) and c0 = RN(f(b_i)) nearly exact; interval 0 has b = 0,
+// c0 = 0 and c1 = f'(0), so small a keep full relative accuracy. Seven lookups (vpermt2ps on
+// AVX-512) and five FMAs. Rows of a table: b, then c0 .. c5; columns: intervals.
+constexpr std::uint32_t kTableFirstIndex = (127 - 4) << 2;  // bits(2^-4) >> 21
+
+template <class V, std::size_t Rows>
+V table_polynomial(const float (&table)[Rows][32], V a) {
+  const Index32 i = binade_quarter_index(a, kTableFirstIndex);
+  const V t = a - lookup32(table[0], i);
+  V p = lookup32(table[Rows - 1], i);
+  for (std::size_t k = Rows - 2; k >= 1; --k) p = fma(p, t, lookup32(table[k], i));
+  return p;
+}
+
+// tanh(a), a clamped to 9.1 (tanh rounds to 1 from 9.011). Worst interval 0.96 ulp
+// (interval 0); interval 0 holds c1 = 1, so tiny a and +-0 come back exactly.
 constexpr float kTanhTableMaxArg = 0x1.233334p+3f;  // 9.1
-constexpr std::uint32_t kTanhTableFirstIndex = (127 - 4) << 2;  // bits(2^-4) >> 21
-// Rows: b, then c0 .. c5; columns: intervals.
 alignas(64) constexpr float kTanhTable[7][32] = {
     {  // b
         0.0f, 0x1.5fe340p-4f, 0x1.9ffde6p-4f, 0x1.dfe2e6p-4f,
@@ -653,12 +656,88 @@ alignas(64) constexpr float kTanhTable[7][32] = {
     },
 };
 
+
+// tanh for float32: the table on |x|, the sign of x restored. NaN -> NaN (|x| quietened,
+// sign of x), +-inf -> +-1.
 template <class V>
 V tanh_float_table(V x) {
   const V a = min(V::set(kTanhTableMaxArg), abs(x));  // NaN stays NaN (second operand)
-  const Index32 i = binade_quarter_index(a, kTanhTableFirstIndex);
-  const V t = a - lookup32(kTanhTable[0], i);
-  V p = lookup32(kTanhTable[6], i);
-  for (int k = 5; k >= 1; --k) p = fma(p, t, lookup32(kTanhTable[k], i));
-  return bit_or(p, sign_bit(x));  // p >= 0
+  return bit_or(table_polynomial(kTanhTable, a), sign_bit(x));  // the polynomial is >= 0
 }
+
+// G(s) = (s/2) erfcx(s/sqrt2) for the float32 GELU (x Phi(x) = -exp(-x^2/2) G(|x|) for
+// x < 0), s clamped to 14.5 (exp(-s^2/2) G(s) underflows from 14.4). Worst interval
+// 0.98 ulp (interval 0, c1 = 1/2).
+constexpr float kGeluGTableMaxArg = 0x1.dp+3f;  // 14.5
+alignas(64) constexpr float kGeluGTable[7][32] = {
+    {  // b
+        0.0f, 0x1.600baap-4f, 0x1.a010fcp-4f, 0x1.e018d6p-4f,
+        0x1.200102p-3f, 0x1.5ffff6p-3f, 0x1.9ff224p-3f, 0x1.e00e5cp-3f,
+        0x1.201000p-2f, 0x1.5ff76ap-2f, 0x1.a003fap-2f, 0x1.dfe578p-2f,
+        0x1.20129ep-1f, 0x1.601ab6p-1f, 0x1.a0045ap-1f, 0x1.e0111ap-1f,
+        0x1.200fb8p+0f, 0x1.5feca6p+0f, 0x1.9ff3e4p+0f, 0x1.dfee68p+0f,
+        0x1.2006cep+1f, 0x1.5fec3ep+1f, 0x1.9fe78cp+1f, 0x1.dff262p+1f,
+        0x1.2006b0p+2f, 0x1.5fffd8p+2f, 0x1.9ffecap+2f, 0x1.dfe6b2p+2f,
+        0x1.2008c6p+3f, 0x1.5ffa14p+3f, 0x1.a00c8ep+3f, 0x1.c7fa32p+3f,
+    },
+    {  // c0
+        0.0f, 0x1.492580p-5f, 0x1.80617ep-5f, 0x1.b64d0ap-5f,
+        0x1.025636p-4f, 0x1.347ccep-4f, 0x1.644684p-4f, 0x1.91fb48p-4f,
+        0x1.d29956p-4f, 0x1.10f72cp-3f, 0x1.354808p-3f, 0x1.566b6cp-3f,
+        0x1.8334c8p-3f, 0x1.b69374p-3f, 0x1.e21032p-3f, 0x1.039d24p-2f,
+        0x1.1aa5e6p-2f, 0x1.32699ap-2f, 0x1.4481bcp-2f, 0x1.52771ep-2f,
+        0x1.620572p-2f, 0x1.701b6cp-2f, 0x1.798e8cp-2f, 0x1.80255ep-2f,
+        0x1.86c6e2p-2f, 0x1.8c2b86p-2f, 0x1.8f76d2p-2f, 0x1.919bb8p-2f,
+        0x1.93a698p-2f, 0x1.953882p-2f, 0x1.962452p-2f, 0x1.9688b0p-2f,
+    },
+    {  // c1
+        0x1.000000p-1f, 0x1.bf1f0ep-2f, 0x1.b46486p-2f, 0x1.a9f72ap-2f,
+        0x1.9ae494p-2f, 0x1.87c036p-2f, 0x1.75aba6p-2f, 0x1.64877ep-2f,
+        0x1.4c8f28p-2f, 0x1.2f9364p-2f, 0x1.157facp-2f, 0x1.fc39c0p-3f,
+        0x1.be5a8ap-3f, 0x1.79790ap-3f, 0x1.411c16p-3f, 0x1.12889ep-3f,
+        0x1.b639dcp-4f, 0x1.4a1ea8p-4f, 0x1.f9bf02p-5f, 0x1.89b3b4p-5f,
+        0x1.159d48p-5f, 0x1.6c8b1ep-6f, 0x1.f33a70p-7f, 0x1.6238aep-7f,
+        0x1.bfa030p-8f, 0x1.07e43cp-8f, 0x1.4ea7bap-9f, 0x1.c13c7ap-10f,
+        0x1.0b56bep-10f, 0x1.2ba950p-11f, 0x1.6fbbb6p-12f, 0x1.18ee66p-12f,
+    },
+    {  // c2
+        -0x1.98844ep-2f, -0x1.5c28acp-2f, -0x1.524e1ap-2f, -0x1.48c3f2p-2f,
+        -0x1.3b0a9ap-2f, -0x1.29ba98p-2f, -0x1.198088p-2f, -0x1.0a3c60p-2f,
+        -0x1.ea2e84p-3f, -0x1.b7b960p-3f, -0x1.8b03aep-3f, -0x1.638648p-3f,
+        -0x1.304248p-3f, -0x1.f15374p-4f, -0x1.99075ap-4f, -0x1.52337cp-4f,
+        -0x1.00eb90p-4f, -0x1.6b046cp-5f, -0x1.053566p-5f, -0x1.7ebd54p-6f,
+        -0x1.ee789ep-7f, -0x1.22d5b0p-7f, -0x1.675278p-8f, -0x1.cf1c2cp-9f,
+        -0x1.0034fcp-9f, -0x1.01fdaap-10f, -0x1.1c8938p-11f, -0x1.5143fep-12f,
+        -0x1.5479b2p-13f, -0x1.3cd426p-14f, -0x1.4bc372p-15f, -0x1.d03c0ap-16f,
+    },
+    {  // c3
+        0x1.fffb26p-3f, 0x1.ab0ca0p-3f, 0x1.9c1a2cp-3f, 0x1.917526p-3f,
+        0x1.7d31c4p-3f, 0x1.6576d6p-3f, 0x1.4f7a76p-3f, 0x1.3acca0p-3f,
+        0x1.1e8f6ap-3f, 0x1.fa9b90p-4f, 0x1.c01298p-4f, 0x1.8d19f6p-4f,
+        0x1.4c3d3ep-4f, 0x1.0777e6p-4f, 0x1.a4aa60p-5f, 0x1.51af66p-5f,
+        0x1.eaf9a2p-6f, 0x1.478c96p-6f, 0x1.bd984ap-7f, 0x1.350b14p-7f,
+        0x1.70a718p-8f, 0x1.87fe5ap-9f, 0x1.b82fe2p-10f, 0x1.033bb6p-10f,
+        0x1.f9fa7cp-12f, 0x1.b63c94p-13f, 0x1.a6742ep-14f, 0x1.bbc1acp-15f,
+        0x1.7d6562p-16f, 0x1.278ff2p-17f, 0x1.089b28p-18f, 0x1.5377f2p-19f,
+    },
+    {  // c4
+        -0x1.0fa47ep-3f, -0x1.bc443cp-4f, -0x1.ba6d70p-4f, -0x1.9489aap-4f,
+        -0x1.895332p-4f, -0x1.6fc3e6p-4f, -0x1.5506a0p-4f, -0x1.3e6522p-4f,
+        -0x1.1ea008p-4f, -0x1.f2d782p-5f, -0x1.b3949ep-5f, -0x1.7cf242p-5f,
+        -0x1.386ab4p-5f, -0x1.e2559cp-6f, -0x1.76b106p-6f, -0x1.24c4e4p-6f,
+        -0x1.99f70cp-7f, -0x1.038154p-7f, -0x1.4f46e8p-8f, -0x1.ba23fap-9f,
+        -0x1.ecb5ccp-10f, -0x1.dc5c0cp-11f, -0x1.e8b346p-12f, -0x1.082204p-12f,
+        -0x1.ce5fb0p-14f, -0x1.595dbcp-15f, -0x1.2396bcp-16f, -0x1.0fd51cp-17f,
+        -0x1.94da2cp-19f, -0x1.0467d4p-20f, -0x1.8dd310p-22f, -0x1.d8af12p-23f,
+    },
+    {  // c5
+        0x1.d6989ep-5f, 0x1.abf868p-1f, 0x1.124972p+3f, -0x1.d032e0p+2f,
+        0x1.327c08p-2f, 0x1.358bf8p-2f, 0x1.493822p-3f, 0x1.d9755cp-3f,
+        0x1.6b6b8ep-5f, -0x1.f2a0b6p-7f, 0x1.6a7720p-7f, 0x1.dc4414p-6f,
+        0x1.fc5750p-7f, 0x1.8aaca6p-7f, 0x1.2280cap-7f, 0x1.a628b2p-8f,
+        0x1.35e1b4p-8f, 0x1.71bed2p-9f, 0x1.cbe648p-10f, 0x1.20e778p-10f,
+        0x1.2c5bc8p-11f, 0x1.093adap-12f, 0x1.f4585cp-14f, 0x1.f1c4a8p-15f,
+        0x1.873bacp-16f, 0x1.fbe484p-18f, 0x1.7a008ep-19f, 0x1.39c9a4p-20f,
+        0x1.92df70p-22f, 0x1.b0ed8ep-24f, 0x1.1b99e8p-25f, 0x1.8ffef2p-27f,
+    },
+};

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Per-interval polynomial tables for fastact's float32 kernels (cpp/kernels/math-inl.hpp):
+tanh(a), and the GELU's G(a) = (a/2) erfcx(a/sqrt2) (x Phi(x) = -exp(-x^2/2) G(|x|) for
+x < 0, x - exp(-x^2/2) G(|x|) for x > 0).
+
+Usage:  python3 tools/fit_tables.py [tanh|gelu_g ...] [--check N]   (numpy, scipy; ~1 min)
+
+Prints each C++ table (hex-float literals) and, per interval, the measured error of the exact
+float32 evaluation the kernel performs, in ulps of the correctly rounded function.
+
+Intervals
+---------
+a >= 0 in [2^-4, 2^4) splits into 32 intervals, four per binade, so the interval index is
+bits(a) >> 21 (exponent and the top two mantissa bits) minus that of 2^-4, saturated at 0:
+interval 0 also takes every a below 2^-4 (down to 0), and the kernel clamps a to at most
+the function's a_max (tanh: 9.1, where tanh rounds to 1 in float32 from 9.011; G: 14.5,
+where exp(-a^2/2) has underflowed past every result).
+
+Polynomials
+-----------
+On interval i, f(a) = P_i(t), t = a - b_i, P_i(t) = c0 + c1 t + ... + cd t^d, evaluated
+by Horner with FMAs (one rounding per step). t is exact: b_i lies in the interval, so
+b_i/2 <= a <= 2 b_i (Sterbenz). b_i is the float32 near the interval's middle whose f is
+closest to a float32 (c0 = RN(f(b_i)) is then almost exact, so at t = 0 the only error is
+the final rounding). Interval 0 has b = 0, c0 = 0 and c1 = f'(0) (1 for tanh, 1/2 for G,
+both exact), so P_0(a) = a (c1 + ...) keeps full relative accuracy as a -> 0, and tiny a
+come back exactly scaled. The degree is the lowest whose worst interval stays below 1 ulp
+(5 for both; degree 4 gives 4.7 ulp for tanh).
+
+The free coefficients minimise the relative error max |P(t)/f(b + t) - 1| (Lawson's
+iteratively reweighted least squares on 4000 Chebyshev nodes, in float64), are rounded to
+float32 lowest order first, each rounding absorbed by refitting the still-free ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+N_INTERVALS = 32
+FIRST_EXPONENT = -4  # interval 0 starts at 2^-4 (and takes everything below it)
+
+
+def gelu_g(s: np.ndarray) -> np.ndarray:
+    """G(s) = (s/2) erfcx(s/sqrt2): x Phi(x) = -exp(-x^2/2) G(|x|) for x < 0."""
+    from scipy.special import erfcx
+
+    s = np.asarray(s, np.float64)
+    return s / 2 * erfcx(s / np.sqrt(2.0))
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str  # the C++ table is k<Name>Table
+    f: Callable[[np.ndarray], np.ndarray]  # float64, relative error ~1e-15
+    degree: int
+    a_max: float
+    head: tuple[float, ...]  # interval 0's held coefficients (c0 = 0, ...)
+
+
+SPECS = {
+    "tanh": Spec("Tanh", np.tanh, 5, float(np.float32(9.1)), (0.0, 1.0)),
+    "gelu_g": Spec("GeluG", gelu_g, 5, float(np.float32(14.5)), (0.0, 0.5)),
+}
+
+
+def fma_f32(a, b, c) -> np.ndarray:
+    """float32 fma with one rounding: the product is exact in float64, and the sum is
+    rounded to odd in float64 before the cast (no double rounding)."""
+    a, b, c = (np.asarray(v, np.float64) for v in np.broadcast_arrays(a, b, c))
+    p = a * b
+    s = p + c
+    bb = s - p
+    err = (p - (s - bb)) + (c - bb)
+    even = (np.ascontiguousarray(s).view(np.int64) & 1) == 0
+    s = np.where((err != 0) & even, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+    return s.astype(np.float32)
+
+
+def interval_bounds(spec: Spec, i: int) -> tuple[float, float]:
+    e, k = FIRST_EXPONENT + i // 4, i % 4
+    lo, hi = 2.0**e * (1 + k / 4), 2.0**e * (1 + (k + 1) / 4)
+    return (0.0 if i == 0 else lo), min(hi, spec.a_max)
+
+
+def expansion_point(spec: Spec, lo: float, hi: float) -> float:
+    """A float32 near the middle of [lo, hi] whose f is nearly a float32."""
+    mid = np.float32((lo + hi) / 2)
+    cands = mid + np.arange(-4000, 4001, dtype=np.float64) * float(np.spacing(mid))
+    cands = cands.astype(np.float32)
+    t = spec.f(cands.astype(np.float64))
+    miss = np.abs(t - t.astype(np.float32).astype(np.float64)) / np.spacing(t.astype(np.float32))
+    return float(cands[np.argmin(miss)])
+
+
+def lawson(t: np.ndarray, f: np.ndarray, powers: list[int], fixed: np.ndarray,
+           iters: int = 60) -> np.ndarray:
+    """Coefficients of sum c_k t^k (k in powers) minimising max |(fixed + P)/f - 1|."""
+    a = np.stack([t**k for k in powers], axis=1) / f[:, None]
+    rhs = 1 - fixed / f
+    w = np.full(t.size, 1.0 / t.size)
+    c = np.zeros(len(powers))
+    for _ in range(iters):
+        sw = np.sqrt(w)
+        c, *_ = np.linalg.lstsq(a * sw[:, None], rhs * sw, rcond=None)
+        r = np.abs(a @ c - rhs)
+        w = w * (r + 1e-300)
+        w /= w.sum()
+    return c
+
+
+def fit_interval(spec: Spec, i: int) -> tuple[float, list[float]]:
+    lo, hi = interval_bounds(spec, i)
+    if lo >= hi:  # above a_max: never indexed; the value at a_max
+        return spec.a_max, [float(np.float32(spec.f(np.array([spec.a_max]))[0]))] + [0.0] * spec.degree
+    b = 0.0 if i == 0 else expansion_point(spec, lo, hi)
+    nodes = (np.cos(np.pi * (np.arange(4000) + 0.5) / 4000) + 1) / 2 * (hi - lo) + lo
+    if i == 0:
+        nodes = nodes[nodes > 0]
+    t = nodes - b
+    f = spec.f(nodes)
+    coeffs = list(spec.head) if i == 0 else [float(np.float32(spec.f(np.array([b]))[0]))]
+    for k in range(len(coeffs), spec.degree + 1):
+        fixed = sum(c * t**j for j, c in enumerate(coeffs))
+        free = lawson(t, f, list(range(k, spec.degree + 1)), fixed)
+        coeffs.append(float(np.float32(free[0])))
+    return b, coeffs
+
+
+def evaluate(a: np.ndarray, b: float, coeffs: list[float]) -> np.ndarray:
+    """The kernel's float32 evaluation: t = a - b (exact), Horner with FMAs."""
+    t = (a.astype(np.float64) - b).astype(np.float32)
+    y = np.full(a.shape, np.float32(coeffs[-1]))
+    for c in reversed(coeffs[:-1]):
+        y = fma_f32(y, t, np.float32(c))
+    return y
+
+
+def ulp_error(spec: Spec, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    ref = spec.f(a.astype(np.float64))
+    return np.abs(y.astype(np.float64) - ref) / np.spacing(ref.astype(np.float32)).astype(np.float64)
+
+
+def check_points(spec: Spec, i: int, n: int) -> np.ndarray:
+    lo, hi = interval_bounds(spec, i)
+    lo32 = np.float32(lo if i else np.float32(np.finfo(np.float32).smallest_subnormal))
+    hi32 = np.float32(hi)
+    bits = np.arange(lo32.view(np.int32), hi32.view(np.int32), dtype=np.int64)
+    if bits.size > n:
+        bits = bits[:: bits.size // n + 1]
+    return bits.astype(np.int32).view(np.float32)
+
+
+def c_float(v: float) -> str:
+    """A float32 value as a C hex literal with 6 fraction digits."""
+    if v == 0:
+        return "0.0f"
+    m, e = np.frexp(np.float64(np.float32(v)))  # v = m 2^e, 0.5 <= |m| < 1
+    sign = "-" if m < 0 else ""
+    frac = int(round((abs(m) * 2 - 1) * 2**24))  # 23 bits, shifted to 6 hex digits
+    return f"{sign}0x1.{frac:06x}p{e - 1:+d}f"
+
+
+def print_table(spec: Spec, n_check: int) -> None:
+    table = [fit_interval(spec, i) for i in range(N_INTERVALS)]
+    worst = 0.0
+    print(f"// {spec.name}: degree {spec.degree}, a <= {spec.a_max:.6g}")
+    for i, (b, coeffs) in enumerate(table):
+        a = check_points(spec, i, n_check)
+        if a.size == 0:
+            print(f"// interval {i:2d}: unused (above {spec.a_max:.6g})")
+            continue
+        err = ulp_error(spec, a, evaluate(a, b, coeffs))
+        worst = max(worst, float(err.max()))
+        lo, hi = interval_bounds(spec, i)
+        print(f"// interval {i:2d} [{lo:.6g}, {hi:.6g}): b = {b:.9g}, max {err.max():.3f} ulp")
+    print(f"// worst {worst:.3f} ulp")
+    rows = [[b for b, _ in table]] + [[c[k] for _, c in table] for k in range(spec.degree + 1)]
+    print(f"alignas(64) constexpr float k{spec.name}Table[{spec.degree + 2}][{N_INTERVALS}] = {{")
+    for name, row in zip(["b"] + [f"c{k}" for k in range(spec.degree + 1)], rows):
+        print(f"    {{  // {name}")
+        for j in range(0, N_INTERVALS, 4):
+            print("        " + ", ".join(c_float(v) for v in row[j:j + 4]) + ",")
+        print("    },")
+    print("};")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("tables", nargs="*", choices=[[], *SPECS], default=list(SPECS))
+    ap.add_argument("--check", type=int, default=200_000, help="points checked per interval")
+    args = ap.parse_args()
+    for name in args.tables or SPECS:
+        print_table(SPECS[name], args.check)
+
+
+if __name__ == "__main__":
+    main()
