@@ -120,3 +120,16 @@ def test_bench_missing_module_is_reported(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "fastact.bench", None)  # makes the import fail
     assert cli.main(["bench"]) == 1
     assert "fastact.bench is not available" in capsys.readouterr().err
+
+
+def test_accuracy_param_selects_the_measured_form():
+    p = run("accuracy", "gelu", "--param", "approximate=tanh", "--dtype", "float32",
+            "--step", "65521")
+    assert p.returncode == 0, p.stderr
+    assert "gelu" in p.stdout and "PASS" in p.stdout
+
+
+@pytest.mark.parametrize("param", ["approximate=bogus", "foo=1", "approximate"])
+def test_accuracy_bad_param_is_a_usage_error(param):
+    p = run("accuracy", "gelu", "--param", param, "--dtype", "float32")
+    assert p.returncode == 2 and "error:" in p.stderr and "Traceback" not in p.stderr

@@ -529,8 +529,30 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="threads evaluating blocks of inputs (default: one per CPU)",
     )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter of the measured activations, e.g. approximate=tanh for gelu or "
+        "beta=2 for swish (repeatable; default: the catalogue's measuring parameters)",
+    )
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     return p
+
+
+def _parse_params(items: list[str]) -> dict:
+    """NAME=VALUE pairs: numbers become floats, anything else stays a string."""
+    params: dict = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param takes NAME=VALUE, got {item!r}")
+        try:
+            params[key] = float(value)
+        except ValueError:
+            params[key] = value
+    return params
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -553,6 +575,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
     if args.points < 2:
         parser.error(f"--points must be >= 2, got {args.points}")
+    try:
+        params = _parse_params(args.param)
+        for name in names:
+            if params:  # unknown names, then values the function itself rejects
+                kernel, _ = _params(name, np.dtype(np.float32), params)
+                getattr(fastact, name)(np.zeros(1, np.float32), **kernel)
+    except ValueError as e:
+        parser.error(str(e))
     dtypes = DTYPES if args.dtype == "all" else (args.dtype,)
     if args.isa == "all":
         isas = _isas_available()
@@ -573,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
                     dtype,
                     exhaustive=args.exhaustive and dtype == "float32",
                     isa=isa,
+                    params=params or None,
                     step=args.step,
                     points=args.points,
                     progress=True,
