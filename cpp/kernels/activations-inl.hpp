@@ -287,11 +287,12 @@ template <class V>
 struct SigmoidParts {
   V e, num_mantissa, shift;
   TwoSum<V> d;
+  typename V::Mask positive;  // z >= 0
   explicit SigmoidParts(V z) : SigmoidParts(z, V::set(0)) {}
   // z_lo: a correction to z (z + z_lo is the exact argument), carried into exp(-|z|).
   SigmoidParts(V z, V z_lo) {
     const V one = V::set(1);
-    const typename V::Mask positive = z >= V::set(0);
+    positive = z >= V::set(0);
     const ExpParts<V> p = exp_parts_nonpositive(negative_abs(z), select(positive, -z_lo, z_lo));
     e = ldexp(p.mantissa, p.exponent);
     d = fast_two_sum(one, e);
@@ -305,6 +306,14 @@ struct SigmoidParts {
     const V n_lo = fma(num_mantissa, m, -n);
     return ldexp(divide_double_word<V, true, Denominator::one_to_two>(n, n_lo, d.s, d.err),
                  shift);
+  }
+  // For gradients (8 ulp budget): m * sigmoid(z) and 1 - sigmoid(z) from one reciprocal of
+  // d (about 1 ulp) and plain products, m * sigmoid(z) still scaled last; within 3 ulp.
+  V gradient_times(V m) const {
+    return ldexp((num_mantissa * m) * reciprocal_1_to_2<Precision::full>(d.s), shift);
+  }
+  V one_minus_sigmoid() const {
+    return select(positive, e, V::set(1)) * reciprocal_1_to_2<Precision::full>(d.s);
   }
 };
 
@@ -411,7 +420,7 @@ struct Softplus {
   }
   V backward_from_x(V x, V dy) const {
     const V z = x * beta;
-    return select(z > threshold, dy, SigmoidParts<V>(z).times(dy));
+    return select(z > threshold, dy, SigmoidParts<V>(z).gradient_times(dy));
   }
   V backward_from_y(V y, V dy) const {
     const V z = y * beta;
@@ -430,7 +439,7 @@ struct Logsigmoid {
   V forward(V x) const {
     return min(V::set(0), x) - log1p_unit(exp_nonpositive(negative_abs(x)));
   }
-  V backward_from_x(V x, V dy) const { return SigmoidParts<V>(-x).times(dy); }
+  V backward_from_x(V x, V dy) const { return SigmoidParts<V>(-x).gradient_times(dy); }
   // 0 - expm1(y) rather than -expm1(y): +0 (not -0) where y = 0, as from x.
   V backward_from_y(V y, V dy) const { return dy * (V::set(0) - expm1(y)); }
 };
@@ -458,10 +467,7 @@ struct Swish {
   V backward_from_x(V x, V dy) const {
     const SigmoidParts<V> p = parts(x);
     const V z = beta * x;
-    // 1 - s = sigmoid(-z): e / d for z >= 0, 1 / d for z < 0.
-    const V one_minus_s =
-        divide_by_double_word<V, true, Denominator::one_to_two>(
-            select(z >= V::set(0), p.e, V::set(1)), p.d.s, p.d.err);
+    const V one_minus_s = p.one_minus_sigmoid();
     // |1 + z (1 - s)| is at most about |z|. Where z is so large that the product with dy
     // could overflow, s has underflowed (the result is a signed zero) or 1 - s has (the
     // factor is 1): clamping z changes nothing else.
@@ -469,7 +475,7 @@ struct Swish {
     const V factor = fma(min(big, max(-big, z)), one_minus_s, V::set(1));
     // At x = +-inf the gradient is NaN, as PyTorch's.
     const V inf = V::set(std::numeric_limits<typename V::T>::infinity());
-    return select(abs(x) == inf, inf - inf, p.times(dy * factor));
+    return select(abs(x) == inf, inf - inf, p.gradient_times(dy * factor));
   }
 };
 template <class V>
@@ -799,13 +805,10 @@ struct Gelu {
       const SigmoidParts<V> p = gelu_tanh_parts(x);
       const V x2 = x * x;
       const V dz = fma(V::set(C::kC3), x2, V::set(C::kC1Hi));
-      const V z = x * fma(V::set(C::kC2Hi), x2, V::set(C::kC1Hi));
-      const V one_minus_s =
-          divide_by_double_word<V, true, Denominator::one_to_two>(
-            select(z >= V::set(0), p.e, V::set(1)), p.d.s, p.d.err);
+      const V one_minus_s = p.one_minus_sigmoid();
       // d/dx x s(z) = s (1 + x (1 - s) z'); clamped like swish's where s or 1 - s vanished.
       const V factor = fma(min(big, max(-big, x * one_minus_s)), min(big, dz), V::set(1));
-      const V g = p.times(dy * min(big, max(-big, factor)));
+      const V g = p.gradient_times(dy * min(big, max(-big, factor)));
       // An underflowed derivative is +0 (PyTorch): a zero result takes the sign of dy.
       return select(abs(x) == inf, nan, select(g == V::set(0), dy * V::set(0), g));
     }
