@@ -85,8 +85,13 @@ V load_lanes(const typename V::T* p, std::size_t m) {
   return m == V::kLanes ? V::load(p) : V::load_n(p, m);
 }
 
+// The element loops are flattened: every function an activation calls is inlined into its
+// loop. Left to its own limits GCC keeps the larger bodies (expm1, the sigmoid pieces, gelu)
+// out of line, and a call per vector then spills every live zmm register around it.
+#define FASTACT_FLATTEN __attribute__((flatten))
+
 template <class V, class Op>
-void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params& p,
+FASTACT_FLATTEN void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params& p,
                   Store store) {
   const Op op(p);
   element_loop<V>(y, n, store, [&](std::size_t i, std::size_t m) {
@@ -101,7 +106,7 @@ void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const
 
 // dx = dy * f'(.) where `xy` is the forward input (FromY = false) or output (FromY = true).
 template <class V, class Op, bool FromY>
-void backward_loop(const typename V::T* dy, const typename V::T* xy, typename V::T* dx,
+FASTACT_FLATTEN void backward_loop(const typename V::T* dy, const typename V::T* xy, typename V::T* dx,
                    std::size_t n, const Params& p, Store store) {
   const Op op(p);
   element_loop<V>(dx, n, store, [&](std::size_t i, std::size_t m) {

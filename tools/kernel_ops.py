@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Vector operations per result vector in the built AVX-512 float32 kernels: the roofline of
+a compute-bound activation.
+
+Usage:  python3 tools/kernel_ops.py [BUILD_DIR] [--ghz 3.3] [--ports 2] [NAME ...]
+
+Disassembles the avx512 kernel object (objdump), finds each float32 forward and backward
+(from x) element loop, takes its main loop (an innermost loop storing four vectors per
+iteration, cpp/kernels/loop-inl.hpp's unrolled body; several where the compiler split it on a
+run-time parameter, none where the body is not inlined or branches) and counts the
+instructions that occupy the vector ALU ports: arithmetic, compares, blends, permutes and
+conversions, and register moves under a mask (blends); plain loads, stores, register copies and
+broadcasts of constants are left out (they use the load/store ports or none). With P vector
+ports at F GHz a loop needing N such operations per 16-lane result vector cannot exceed
+16 * P * F / N Gelem/s, whatever the scheduling: that is the column "bound".
+Measure the port throughput and clock of the machine with a zmm FMA loop (2 ports at about
+3.3 GHz on the CI machine kind: 6.5 G vector FMAs per second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+from pathlib import Path
+
+FREE = re.compile(r"^v(movap|movup|movdq|broadcast|zeroupper|mov[sd]?\b)")
+MASKED = re.compile(r"\{%k[1-7]\}")
+INSN = re.compile(r"^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$")
+
+
+def functions(objdump: str) -> dict[str, list[tuple[int, str, str]]]:
+    out: dict[str, list[tuple[int, str, str]]] = {}
+    name = None
+    for line in objdump.splitlines():
+        m = re.match(r"^[0-9a-f]+ <(.*)>:$", line)
+        if m:
+            name = m.group(1)
+            out[name] = []
+            continue
+        m = INSN.match(line)
+        if m and name is not None:
+            out[name].append((int(m.group(1), 16), m.group(2), m.group(3)))
+    return out
+
+
+def counts_as_op(mnemonic: str, operands: str) -> bool:
+    if not mnemonic.startswith("v"):
+        return False
+    if FREE.match(mnemonic):
+        # a masked register move is a blend; a masked load is a load
+        return bool(MASKED.search(operands)) and "(" not in operands
+    return True
+
+
+def is_store(mnemonic: str, operands: str) -> bool:
+    return mnemonic.startswith("vmov") and operands.rstrip().endswith(")")
+
+
+def unrolled_loops(insns: list[tuple[int, str, str]]) -> list[float]:
+    """Operations per stored vector of each innermost loop (a backward jump with no other
+    inside it) that stores the most vectors per iteration: the unrolled main loop, once per
+    version the compiler made of it (a run-time parameter may split it)."""
+    index = {addr: i for i, (addr, _, _) in enumerate(insns)}
+    loops = []
+    for i, (addr, mnem, ops) in enumerate(insns):
+        m = re.match(r"([0-9a-f]+)", ops)
+        if not mnem.startswith("j") or not m:
+            continue
+        target = int(m.group(1), 16)
+        if target < addr and target in index:
+            loops.append((index[target], i))
+    innermost = [(a, b) for a, b in loops
+                 if not any(a <= c and d <= b and (c, d) != (a, b) for c, d in loops)]
+    measured = []
+    for a, b in innermost:
+        body = insns[a: b + 1]
+        if any(mn.startswith("call") for _, mn, _ in body):
+            continue  # the body calls out of line: its operations are not all here
+        stores = sum(is_store(mn, op) for _, mn, op in body)
+        ops = sum(counts_as_op(mn, op) for _, mn, op in body)
+        if stores:
+            measured.append((stores, ops / stores))
+    # The unrolled main loop stores exactly four vectors per iteration; a kernel whose body
+    # was not inlined (or branches inside) shows none and is not reported.
+    return sorted({round(per, 1) for st, per in measured if st == 4})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("build", nargs="?", default="build")
+    ap.add_argument("names", nargs="*")
+    ap.add_argument("--ghz", type=float, default=3.3)
+    ap.add_argument("--ports", type=int, default=2)
+    args = ap.parse_args()
+    obj = next(Path(args.build).rglob("isa_avx512.cpp.o"))
+    dump = subprocess.run(["objdump", "-d", "--no-show-raw-insn", "-C", str(obj)],
+                          capture_output=True, text=True, check=True).stdout
+    funcs = functions(dump)
+    pattern = re.compile(
+        r"^void fastact::avx512::\(anonymous namespace\)::(forward|backward)_loop<"
+        r"fastact::avx512::\(anonymous namespace\)::VecF32, "
+        r"fastact::avx512::\(anonymous namespace\)::(\w+)<[^>]*>( >|, false>)")
+    rows = []
+    for name, insns in funcs.items():
+        m = pattern.match(name)
+        if not m:
+            continue
+        act = re.sub(r"(?<!^)([A-Z])", r"_\1", m.group(2)).lower()
+        if args.names and act not in args.names:
+            continue
+        for ops in unrolled_loops(insns):
+            rows.append((act, m.group(1), ops))
+    print(f"{'activation':12s} {'direction':9s} {'ops/vector':>10s} {'bound Gelem/s':>14s}")
+    for act, direction, ops in sorted(rows):
+        bound = 16 * args.ports * args.ghz / ops if ops else float("inf")
+        print(f"{act:12s} {direction:9s} {ops:10.1f} {bound:14.2f}")
+
+
+if __name__ == "__main__":
+    main()
