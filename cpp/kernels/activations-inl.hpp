@@ -10,6 +10,20 @@
 // "Error" is the maximum measured by `python -m fastact accuracy` against the float64
 // reference (ulps of the correctly rounded result); "exact" means correctly rounded.
 
+// Which NaN an operation returns when both operands are NaN depends on their order, and the
+// compiler may commute additions and multiplications differently in each copy of the
+// unrolled loop: x and -|x| of a NaN x, or a NaN gradient meeting a NaN input, could then
+// come out with a sign that depends on the element's position. An activation's forward
+// therefore declares its NaN policy (Op::kNaN, canonical when absent):
+//   canonical:     every NaN result becomes the default quiet NaN;
+//   pass_through:  the op only selects, or does arithmetic on its single input, and returns
+//                  the input's own NaN bit for bit, like NumPy's maximum;
+//   single_source: every NaN descends from one value (arithmetic on -|x| or |x| and
+//                  constants, x itself entering comparisons and sign bits only), so the bits
+//                  agree whatever the operand order; the two canonicalising instructions
+//                  are skipped.
+enum class NaNPolicy { canonical, pass_through, single_source };
+
 // Shared helper: x / 6 correctly rounded up to O(2^-2p): the product with the rounded 1/6
 // is off by at most an ulp, and its exact FMA residual corrects it.
 template <class V>
@@ -24,7 +38,7 @@ V divide_by_6(V hi, V lo) {
 // identity: y = x; dy/dx = 1. Exact.
 template <class V>
 struct Identity {
-  static constexpr bool kNaNPassThrough = true;
+  static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
   static constexpr bool kBackwardFromY = true;
   explicit Identity(const Params&) {}
   V forward(V x) const { return x; }
@@ -37,7 +51,7 @@ struct Identity {
 // Exact.
 template <class V>
 struct Relu {
-  static constexpr bool kNaNPassThrough = true;
+  static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
   static constexpr bool kBackwardFromY = true;
   explicit Relu(const Params&) {}
   V forward(V x) const { return max(V::set(0), x); }
@@ -51,7 +65,7 @@ struct Relu {
 // From y (min_val < max_val): the same test applied to y.
 template <class V>
 struct Hardtanh {
-  static constexpr bool kNaNPassThrough = true;
+  static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
   static constexpr bool kBackwardFromY = true;
   V lo, hi;
   explicit Hardtanh(const Params& p)
@@ -73,7 +87,7 @@ struct Relu6 : Hardtanh<V> {
 // From y needs negative_slope >= 0 (checked by the bindings). Exact.
 template <class V>
 struct LeakyRelu {
-  static constexpr bool kNaNPassThrough = true;
+  static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
   static constexpr bool kBackwardFromY = true;
   V slope;
   explicit LeakyRelu(const Params& p) : slope(V::set(typename V::T(p.v[0]))) {}
@@ -87,7 +101,7 @@ struct LeakyRelu {
 // x + 3 is kept as an exact two-term sum and divided with a corrected quotient: exact.
 template <class V>
 struct Hardsigmoid {
-  static constexpr bool kNaNPassThrough = true;
+  static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
   static constexpr bool kBackwardFromY = true;
   explicit Hardsigmoid(const Params&) {}
   V forward(V x) const {
@@ -114,7 +128,7 @@ struct Hardsigmoid {
 // NaN: y = NaN, gradient 0. Exact.
 template <class V>
 struct PwlSigmoid {
-  static constexpr bool kNaNPassThrough = true;
+  static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
   static constexpr bool kBackwardFromY = true;
   explicit PwlSigmoid(const Params&) {}
   V forward(V x) const {
@@ -135,7 +149,7 @@ struct PwlSigmoid {
 // Not from y: `value` may equal outputs of the pass-through branch.
 template <class V>
 struct Threshold {
-  static constexpr bool kNaNPassThrough = true;
+  static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
   static constexpr bool kBackwardFromY = false;
   V threshold, value;
   explicit Threshold(const Params& p)
@@ -149,7 +163,7 @@ struct Threshold {
 // From y (lambd >= 0): dy where y != 0. Exact.
 template <class V>
 struct Hardshrink {
-  static constexpr bool kNaNPassThrough = true;
+  static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
   static constexpr bool kBackwardFromY = true;
   V lambd;
   explicit Hardshrink(const Params& p) : lambd(V::set(typename V::T(p.v[0]))) {}
@@ -167,7 +181,7 @@ struct Hardshrink {
 // it and for NaN. From y: dy where y != 0. Exact (one rounding).
 template <class V>
 struct Softshrink {
-  static constexpr bool kNaNPassThrough = true;
+  static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
   static constexpr bool kBackwardFromY = true;
   V lambd;
   explicit Softshrink(const Params& p) : lambd(V::set(typename V::T(p.v[0]))) {}
@@ -192,7 +206,7 @@ struct Softshrink {
 template <class V>
 struct Sigmoid {
   static constexpr bool kBackwardFromY = true;
-  static constexpr bool kSingleNaNSource = true;  // NaN: -|x| quietened
+  static constexpr NaNPolicy kNaN = NaNPolicy::single_source;  // NaN: -|x| quietened
   explicit Sigmoid(const Params&) {}
   V forward(V x) const {
     const V one = V::set(1);
@@ -224,7 +238,9 @@ template <class V>
 struct Tanh {
   static constexpr bool kBackwardFromY = true;
   // float32: the table path's NaN descends from |x| alone.
-  static constexpr bool kSingleNaNSource = std::is_same_v<typename V::T, float>;
+  static constexpr NaNPolicy kNaN = std::is_same_v<typename V::T, float>
+                                         ? NaNPolicy::single_source
+                                         : NaNPolicy::canonical;
   explicit Tanh(const Params&) {}
   V forward(V x) const {
     if constexpr (std::is_same_v<typename V::T, float>) {

@@ -6,31 +6,15 @@
 // the array length, its offset, the chunking, the store mode or the thread count.
 // Fragment: included by isa_*.cpp inside the ISA's anonymous namespace.
 
-// Which NaN an operation returns when both operands are NaN depends on their order, and the
-// compiler may commute additions and multiplications differently in each copy of the
-// unrolled loop: x and -|x| of a NaN x, or a NaN gradient meeting a NaN input, could then
-// come out with a sign that depends on the element's position. Results are therefore made
-// canonical (every NaN becomes the default quiet NaN) except for operations that only
-// select, or do arithmetic on a single input (Op::kNaNPassThrough), whose forward returns
-// the input's own NaN bit for bit, like NumPy's maximum.
+// Each forward's NaN policy (Op::kNaN, see NaNPolicy in activations-inl.hpp; canonical when
+// absent). Backward results are always canonical: a NaN gradient and a NaN input can meet.
 template <class Op, class = void>
-struct PassesNaNThrough {
-  static constexpr bool value = false;
+struct NaNPolicyOf {
+  static constexpr NaNPolicy value = NaNPolicy::canonical;
 };
 template <class Op>
-struct PassesNaNThrough<Op, std::void_t<decltype(Op::kNaNPassThrough)>> {
-  static constexpr bool value = Op::kNaNPassThrough;
-};
-// Forwards whose every NaN descends from one value (arithmetic on -|x| and constants only,
-// x itself entering comparisons alone) return the same NaN bits whatever the operand order,
-// and skip the two canonicalising instructions (Op::kSingleNaNSource).
-template <class Op, class = void>
-struct HasSingleNaNSource {
-  static constexpr bool value = false;
-};
-template <class Op>
-struct HasSingleNaNSource<Op, std::void_t<decltype(Op::kSingleNaNSource)>> {
-  static constexpr bool value = Op::kSingleNaNSource;
+struct NaNPolicyOf<Op, std::void_t<decltype(Op::kNaN)>> {
+  static constexpr NaNPolicy value = Op::kNaN;
 };
 
 template <class V>
@@ -96,7 +80,7 @@ FASTACT_FLATTEN void forward_loop(const typename V::T* x, typename V::T* y, std:
   const Op op(p);
   element_loop<V>(y, n, store, [&](std::size_t i, std::size_t m) {
     const V r = op.forward(load_lanes<V>(x + i, m));
-    if constexpr (PassesNaNThrough<Op>::value || HasSingleNaNSource<Op>::value) {
+    if constexpr (NaNPolicyOf<Op>::value != NaNPolicy::canonical) {
       return r;
     } else {
       return canonical_nan(r);
