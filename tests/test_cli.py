@@ -133,3 +133,25 @@ def test_accuracy_param_selects_the_measured_form():
 def test_accuracy_bad_param_is_a_usage_error(param):
     p = run("accuracy", "gelu", "--param", param, "--dtype", "float32")
     assert p.returncode == 2 and "error:" in p.stderr and "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("policy, expected", [
+    (None, {"sigmoid": "y", "relu": "x"}),  # default: what PyTorch's backward op reads
+    ("x", {"sigmoid": "x", "relu": "x"}),
+    ("y", {"sigmoid": "y", "relu": "y"}),
+])
+def test_bench_backward_reads_what_the_policy_says(tmp_path, policy, expected):
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--activations", "relu", "sigmoid", "--sizes", "4096", "--threads", "1",
+            "--peers", "numpy", "--min-time", "0.01", "--json", str(out)]
+    if policy:
+        argv += ["--backward-from", policy]
+    p = run(*argv)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(out.read_text())
+    reads = {g["activation"]: g["fastact_reads"] for g in data["groups"]
+             if g["direction"] == "backward"}
+    assert reads == expected
+    assert data["settings"]["backward_from"] == (policy or "peers")
+    for g in data["groups"]:
+        assert all(c["status"] == "ok" for c in g["contenders"]), g

@@ -2040,6 +2040,8 @@ def to_json(groups: list[Group], s: Settings, targets, geo, elapsed: float) -> d
              "threads": g.threads, "params": g.params, "noisy": g.noisy,
              "other_cpu": g.other_cpu, "disturbed": g.disturbed, "seconds": g.seconds,
              "retry_seconds": g.retry_seconds,
+             "fastact_reads": None if g.direction == "forward" else (
+                 "y" if backward_from_y(s.backward_from, g.name) else "x"),
              "contenders": [contender(c, g) for c in g.contenders],
              "speedups": {p: speedup(g, f"fastact[{s.primary_isa}]", p) for p in s.peers}}
             for g in groups
