@@ -32,7 +32,7 @@ PYTORCH_PARAMS = {
 PYTORCH_NO_PARAMS = ("relu", "relu6", "hardsigmoid", "sigmoid", "tanh", "softsign", "selu",
                      "logsigmoid", "silu", "mish", "hardswish", "tanhshrink")
 INFO_KEYS = {"name", "params", "required_params", "formula", "derivative", "backward_from_y",
-             "max_ulp", "kinks", "special_values", "notes"}
+             "max_ulp", "measured_ulp", "kinks", "special_values", "notes"}
 
 acts = pytest.mark.parametrize("name", ACTIVATIONS)
 P = inspect.Parameter
@@ -196,3 +196,10 @@ def test_module_api():
         assert fn in fastact.__all__
     assert isinstance(fastact.__version__, str) and fastact.__version__
     assert fastact.__version__ == _core.build_info()["version"]
+
+
+@acts
+def test_measured_error_is_within_the_stated_bound(name):
+    info = fastact.info(name)
+    for dtype in ("float32", "float64"):
+        assert 0 <= info["measured_ulp"][dtype] <= info["max_ulp"][dtype], (name, dtype)

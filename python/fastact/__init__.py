@@ -79,6 +79,7 @@ def info(name: str) -> dict:
         "derivative": act.derivative,
         "backward_from_y": bool(_CORE_FROM_Y[_CORE_NAMES.index(name)]),
         "max_ulp": {"float32": act.max_ulp[0], "float64": act.max_ulp[1]},
+        "measured_ulp": dict(zip(("float32", "float64"), _catalog.MEASURED_ULP[name])),
         "kinks": act.kinks,
         "special_values": act.special,
         "notes": act.notes,
