@@ -25,14 +25,24 @@
 enum class NaNPolicy { canonical, pass_through, single_source };
 
 // Shared helper: x / 6 correctly rounded up to O(2^-2p): the product with the rounded 1/6
-// is off by at most an ulp, and its exact FMA residual corrects it.
-template <class V>
+// is off by at most an ulp, and its exact FMA residual corrects it. KeepZeroSign: a zero
+// hi keeps its sign (the correction would add +0); callers whose hi is never -0 skip it.
+template <class V, bool KeepZeroSign = true>
 V divide_by_6(V hi, V lo) {
   using T = typename V::T;
   const V sixth = V::set(T(1) / T(6));
   const V q = hi * sixth;
   const V r = fnma(q, V::set(T(6)), hi) + lo;
-  return select(hi == V::set(T(0)), hi, fma(r, sixth, q));  // keeps the sign of a zero
+  if constexpr (KeepZeroSign) return select(hi == V::set(T(0)), hi, fma(r, sixth, q));
+  return fma(r, sixth, q);
+}
+// The same for a single-term numerator (no low part to add), keeping the sign of a zero.
+template <class V>
+V divide_by_6(V x) {
+  using T = typename V::T;
+  const V sixth = V::set(T(1) / T(6));
+  const V q = x * sixth;
+  return select(x == V::set(T(0)), x, fma(fnma(q, V::set(T(6)), x), sixth, q));
 }
 
 // identity: y = x; dy/dx = 1. Exact.
@@ -98,7 +108,8 @@ struct LeakyRelu {
 
 // hardsigmoid: y = relu6(x + 3) / 6 = clamp(x/6 + 1/2, 0, 1);
 // dy/dx = 1/6 on (-3, 3), 0 elsewhere including the kinks and NaN (PyTorch).
-// x + 3 is kept as an exact two-term sum and divided with a corrected quotient: exact.
+// x is clamped to [-3, 3] first, so x + 3 is an exact two-term sum in [0, 6], divided with
+// a corrected quotient: exact (6 / 6 = 1 and +0 / 6 = +0 at the clamps).
 template <class V>
 struct Hardsigmoid {
   static constexpr NaNPolicy kNaN = NaNPolicy::pass_through;
@@ -106,16 +117,16 @@ struct Hardsigmoid {
   explicit Hardsigmoid(const Params&) {}
   V forward(V x) const {
     const V three = V::set(3);
-    const TwoSum<V> s = fast_two_sum(three, x);  // exact where |x| <= 3, the only lanes kept
-    const V y = divide_by_6(s.s, s.err);
-    return select(x >= three, V::set(1), select(x <= -three, V::set(0), y));
+    const V clamped = min(three, max(-three, x));  // NaN stays (second operands)
+    const TwoSum<V> s = fast_two_sum(three, clamped);  // exact; 3 + (-3) = +0, never -0
+    return divide_by_6<V, false>(s.s, s.err);
   }
   V backward_from_x(V x, V dy) const {
     const V three = V::set(3);
-    return select((x > -three) & (x < three), divide_by_6(dy, V::set(0)), V::set(0));
+    return select((x > -three) & (x < three), divide_by_6(dy), V::set(0));
   }
   V backward_from_y(V y, V dy) const {
-    return select((y > V::set(0)) & (y < V::set(1)), divide_by_6(dy, V::set(0)), V::set(0));
+    return select((y > V::set(0)) & (y < V::set(1)), divide_by_6(dy), V::set(0));
   }
 };
 

@@ -9,8 +9,9 @@ Method (it follows shared/research/peers-baseline.md, which measured the peers o
 machine):
 
 * Inputs: ``x ~ N(0, 3^2)`` (``U(0, 1)`` for activations defined on [0, 1] only),
-  ``grad_output ~ N(0, 1)``, C-contiguous, drawn once from a fixed seed; a size-n problem uses
-  the first n elements. Results go into a preallocated ``out`` (and peers' temporaries into
+  ``grad_output ~ N(0, 1)``, C-contiguous, 64-byte aligned (as are ``out`` and the saved
+  ``y``: the same best-case alignment for every contender and every run), drawn once from a
+  fixed seed; a size-n problem uses the first n elements. Results go into a preallocated ``out`` (and peers' temporaries into
   scratch buffers allocated before timing, as a user who calls the function in a loop would),
   so no timed call allocates unless the peer's API must. fastact's backward reads what the peers
   read (``--backward-from peers``): the saved forward output ``y=`` where PyTorch's backward
@@ -138,23 +139,36 @@ class Problem:
 
     def scratch(self, dtype: Any = None) -> np.ndarray:
         """A temporary the size of the problem, allocated (and touched) outside the timing."""
-        return np.zeros(self.n, dtype=self.dtype if dtype is None else dtype)
+        return aligned_copy(np.zeros(self.n), self.dtype if dtype is None else dtype)
 
     def scalar(self, value: float) -> np.generic:
         """`value` as a scalar of the problem's dtype (keeps numexpr/NumPy in that dtype)."""
         return self.dtype.type(value)
 
 
+def aligned_copy(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`values` as a new `dtype` array starting on a 64-byte boundary. NumPy's own buffers
+    start 16 bytes past one (or 0, or 32, depending on the allocator's path), and every
+    contender's speed, the bandwidth yardsticks' included, depends on the arrays' relative
+    offsets: aligned arrays give every contender the same, best case, run after run."""
+    dtype = np.dtype(dtype)
+    raw = np.empty(values.size * dtype.itemsize + 64, np.uint8)
+    start = -raw.ctypes.data % 64
+    out = raw[start:start + values.size * dtype.itemsize].view(dtype)
+    out[...] = values
+    return out
+
+
 class Inputs:
-    """The largest arrays drawn once; problems take prefixes of them."""
+    """The largest arrays drawn once (64-byte aligned); problems take prefixes of them."""
 
     def __init__(self, n_max: int, dtype: np.dtype) -> None:
         rng = np.random.default_rng(SEED)
         self.dtype = np.dtype(dtype)
-        self.x = (rng.standard_normal(n_max, dtype=np.float64) * 3).astype(self.dtype)
-        self.g = rng.standard_normal(n_max, dtype=np.float64).astype(self.dtype)
+        self.x = aligned_copy(rng.standard_normal(n_max, dtype=np.float64) * 3, self.dtype)
+        self.g = aligned_copy(rng.standard_normal(n_max, dtype=np.float64), self.dtype)
         self._x_unit: np.ndarray | None = None
-        self.out = np.zeros(n_max, dtype=self.dtype)
+        self.out = aligned_copy(np.zeros(n_max), self.dtype)
         self._y: dict[str, np.ndarray] = {}
 
     def saved_output(self, name: str, params: dict[str, float], n: int) -> np.ndarray:
@@ -162,7 +176,7 @@ class Inputs:
         Only the latest activation's is kept."""
         if name not in self._y or self._y[name].size < n:
             x = self.x_for(name)[:n]
-            self._y = {name: R.forward(name, x, **params).astype(self.dtype)}
+            self._y = {name: aligned_copy(R.forward(name, x, **params), self.dtype)}
         return self._y[name][:n]
 
     def x_for(self, name: str) -> np.ndarray:
@@ -171,7 +185,7 @@ class Inputs:
             return self.x
         if self._x_unit is None:
             rng = np.random.default_rng(SEED + 1)
-            self._x_unit = rng.random(self.x.size, dtype=np.float64).astype(self.dtype)
+            self._x_unit = aligned_copy(rng.random(self.x.size, dtype=np.float64), self.dtype)
         return self._x_unit
 
     def problem(self, name: str, direction: str, n: int, threads: int, params) -> Problem:
