@@ -930,11 +930,15 @@ struct Sbaf {
   using T = typename V::T;
   T k, alpha;  // the parameters in the element type, as every kernel takes them
   double log_k;  // k > 0 (checked by the bindings)
+  // alpha = 1/2 (the default): x^a (1 - x)^(1 - a) = sqrt(x (1 - x)), one correctly rounded
+  // square root instead of two powers (x (1 - x) is exact in float64 for float32 x).
+  bool half;
   explicit Sbaf(const Params& p)
-      : k(T(p.v[0])), alpha(T(p.v[1])), log_k(std::log(double(k))) {}
+      : k(T(p.v[0])), alpha(T(p.v[1])), log_k(std::log(double(k))), half(alpha == T(0.5)) {}
   // k x^alpha (1 - x)^(1 - alpha), the exponent summed as a two-term value.
   template <class W>
   W t_of(W x) const {
+    if (half) return W::set(double(k)) * sqrt(x * (W::set(1) - x));
     return scaled_power(x, double(k), log_k, double(alpha)) *
            scaled_power(W::set(1) - x, 1.0, 0.0, 1 - double(alpha));
   }
@@ -953,8 +957,10 @@ struct Sbaf {
       const W one = W::set(1);
       const W den = one + t_of(v);
       const double a = alpha, kd = k;
-      const W inner = scaled_power(v, kd, log_k, a - 1) *
-                      scaled_power(one - v, 1.0, 0.0, -a) * (v - W::set(a));
+      // + 0: x = -0 is the end point 0 (+0 under the root: -inf, not +inf, at x = -0).
+      const W inner = half ? W::set(kd) * (v - W::set(0.5)) / sqrt(v * (one - v) + W::set(0))
+                           : scaled_power(v, kd, log_k, a - 1) *
+                                 scaled_power(one - v, 1.0, 0.0, -a) * (v - W::set(a));
       W r = inner / (den * den);
       const W edge = W::set(kd / ((1 + kd) * (1 + kd)));
       if (alpha == 0) r = select(v == W::set(0), edge, r);

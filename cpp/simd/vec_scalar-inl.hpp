@@ -17,6 +17,7 @@
 //   is_nan(a); masks combine with & | and negate with !
 //   select(m, a, b) = m ? a : b, lane by lane
 //   abs(a), sign_bit(a) (= a & -0.0), bit_xor(a, b), bit_or(a, b), bit_and(a, b)
+//   sqrt(a) (float64 vectors; correctly rounded on every ISA)
 //   round_even(a): nearest integer, ties to even
 //   frexp_normal(x) -> {m, k}: x = m * 2^k, 1 <= m < 2, for positive normal finite x
 //   float32 tables: binade_quarter_index(a, first) -> Index32, the lanes'
@@ -121,6 +122,7 @@ template <class T> ScalarVec<T> bit_xor(ScalarVec<T> a, ScalarVec<T> b) {
   return {V::from_bits(V::to_bits(a.r) ^ V::to_bits(b.r))};
 }
 template <class T> ScalarVec<T> abs(ScalarVec<T> a) { return {std::fabs(a.r)}; }
+template <class T> ScalarVec<T> sqrt(ScalarVec<T> a) { return {std::sqrt(a.r)}; }
 template <class T> ScalarVec<T> sign_bit(ScalarVec<T> a) { return bit_and(a, ScalarVec<T>{T(-0.0)}); }
 template <class T> ScalarVec<T> round_even(ScalarVec<T> a) { return {std::nearbyint(a.r)}; }
 
