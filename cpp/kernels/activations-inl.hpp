@@ -453,7 +453,7 @@ struct Softplus {
   }
   V backward_from_x(V x, V dy) const {
     const V z = x * beta;
-    return select(z > threshold, dy, SigmoidParts<V>(z).gradient_times(dy));
+    return select(z > threshold, dy, dy * Sigmoid<V>(Params{}).forward(z));
   }
   V backward_from_y(V y, V dy) const {
     const V z = y * beta;
@@ -473,7 +473,7 @@ struct Logsigmoid {
   V forward(V x) const {
     return min(V::set(0), x) - log1p_unit(exp_nonpositive(negative_abs(x)));
   }
-  V backward_from_x(V x, V dy) const { return SigmoidParts<V>(-x).gradient_times(dy); }
+  V backward_from_x(V x, V dy) const { return dy * Sigmoid<V>(Params{}).forward(-x); }
   // 0 - expm1(y) rather than -expm1(y): +0 (not -0) where y = 0, as from x.
   V backward_from_y(V y, V dy) const { return dy * (V::set(0) - expm1(y)); }
 };
