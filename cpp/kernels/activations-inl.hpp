@@ -317,12 +317,15 @@ struct SigmoidParts {
   V e, num_mantissa, shift;
   TwoSum<V> d;
   typename V::Mask positive;  // z >= 0
-  explicit SigmoidParts(V z) : SigmoidParts(z, V::set(0)) {}
+  explicit SigmoidParts(V z) : positive(z >= V::set(0)) {
+    init(exp_parts_nonpositive(negative_abs(z)));
+  }
   // z_lo: a correction to z (z + z_lo is the exact argument), carried into exp(-|z|).
-  SigmoidParts(V z, V z_lo) {
+  SigmoidParts(V z, V z_lo) : positive(z >= V::set(0)) {
+    init(exp_parts_nonpositive(negative_abs(z), select(positive, -z_lo, z_lo)));
+  }
+  void init(const ExpParts<V>& p) {
     const V one = V::set(1);
-    positive = z >= V::set(0);
-    const ExpParts<V> p = exp_parts_nonpositive(negative_abs(z), select(positive, -z_lo, z_lo));
     e = ldexp(p.mantissa, p.exponent);
     d = fast_two_sum(one, e);
     num_mantissa = select(positive, one, p.mantissa);

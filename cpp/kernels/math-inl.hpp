@@ -220,17 +220,23 @@ template <class V>
 struct ExpParts {
   V mantissa, exponent;
 };
-template <class V>
-ExpParts<V> exp_parts_nonpositive(V z) {
-  return exp_parts_nonpositive(z, V::set(0));
-}
-// The same for the argument z + z_lo (|z_lo| <= ulp(z)): z_lo joins the reduced argument,
+// With kLow, the argument is z + z_lo (|z_lo| <= ulp(z)): z_lo joins the reduced argument,
 // so an exact two-term argument costs no extra rounding.
-template <class V>
-ExpParts<V> exp_parts_nonpositive(V z, V z_lo) {
+template <class V, bool kLow>
+ExpParts<V> exp_parts_nonpositive_impl(V z, V z_lo) {
   const V lo = V::set(ExpPartsConstants<typename V::T>::kMinArg);
   const Ln2Reduction<V> t = reduce_ln2(max(lo, z));
-  return {select(z < lo, V::set(0), exp_reduced(t.r + z_lo)), t.n};
+  V r = t.r;
+  if constexpr (kLow) r = r + z_lo;
+  return {select(z < lo, V::set(0), exp_reduced(r)), t.n};
+}
+template <class V>
+ExpParts<V> exp_parts_nonpositive(V z) {
+  return exp_parts_nonpositive_impl<V, false>(z, z);
+}
+template <class V>
+ExpParts<V> exp_parts_nonpositive(V z, V z_lo) {
+  return exp_parts_nonpositive_impl<V, true>(z, z_lo);
 }
 
 // exp(z) for z <= 0 (or NaN): one clamp fewer.
