@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Per-interval polynomial tables for fastact's float32 kernels (cpp/kernels/math-inl.hpp):
-tanh(a), and the GELU's G(a) = (a/2) erfcx(a/sqrt2) (x Phi(x) = -exp(-x^2/2) G(|x|) for
-x < 0, x - exp(-x^2/2) G(|x|) for x > 0).
+tanh(a), the GELU's G(a) = (a/2) erfcx(a/sqrt2) (x Phi(x) = -exp(-x^2/2) G(|x|) for x < 0,
+x - exp(-x^2/2) G(|x|) for x > 0), and tanhshrink's H(a) = (a - tanh(a)) / a^3.
 
-Usage:  python3 tools/fit_tables.py [tanh|gelu_g ...] [--check N]   (numpy, scipy; ~1 min)
+Usage:  python3 tools/fit_tables.py [tanh|gelu_g|tanhshrink_h ...] [--check N]
+        (numpy, scipy; ~1 min)
 
 Prints each C++ table (hex-float literals) and, per interval, the measured error of the exact
 float32 evaluation the kernel performs, in ulps of the correctly rounded function.
@@ -22,10 +23,11 @@ On interval i, f(a) = P_i(t), t = a - b_i, P_i(t) = c0 + c1 t + ... + cd t^d, ev
 by Horner with FMAs (one rounding per step). t is exact: b_i lies in the interval, so
 b_i/2 <= a <= 2 b_i (Sterbenz). b_i is the float32 near the interval's middle whose f is
 closest to a float32 (c0 = RN(f(b_i)) is then almost exact, so at t = 0 the only error is
-the final rounding). Interval 0 has b = 0, c0 = 0 and c1 = f'(0) (1 for tanh, 1/2 for G,
-both exact), so P_0(a) = a (c1 + ...) keeps full relative accuracy as a -> 0, and tiny a
-come back exactly scaled. The degree is the lowest whose worst interval stays below 1 ulp
-(5 for both; degree 4 gives 4.7 ulp for tanh).
+the final rounding). Interval 0 has b = 0; for tanh and G also c0 = 0 and c1 = f'(0) (1 and
+1/2, exact), so P_0(a) = a (c1 + ...) keeps full relative accuracy as a -> 0, and tiny a
+come back exactly scaled (H(0) = 1/3 is simply fitted). The degree is the lowest whose worst
+interval stays below 1 ulp (5 for tanh and G, degree 4 giving 4.7 ulp for tanh; 6 for H,
+degree 5 giving 1.8 ulp).
 
 The free coefficients minimise the relative error max |P(t)/f(b + t) - 1| (Lawson's
 iteratively reweighted least squares on 4000 Chebyshev nodes, in float64), are rounded to
@@ -52,6 +54,21 @@ def gelu_g(s: np.ndarray) -> np.ndarray:
     return s / 2 * erfcx(s / np.sqrt(2.0))
 
 
+def tanhshrink_h(a: np.ndarray) -> np.ndarray:
+    """H(a) = (a - tanh(a)) / a^3 (1/3 at 0), to full relative accuracy: its Taylor series
+    below 0.25 (error < 1e-14), the difference above (cancellation < 100x in float64)."""
+    a = np.asarray(a, np.float64)
+    w = a * a
+    coeffs = [1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925, -21844 / 6081075,
+              929569 / 638512875]
+    series = np.zeros_like(a)
+    for c in reversed(coeffs):
+        series = series * w + c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = (a - np.tanh(a)) / (a * w)
+    return np.where(a < 0.25, series, direct)
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str  # the C++ table is k<Name>Table
@@ -64,6 +81,7 @@ class Spec:
 SPECS = {
     "tanh": Spec("Tanh", np.tanh, 5, float(np.float32(9.1)), (0.0, 1.0)),
     "gelu_g": Spec("GeluG", gelu_g, 5, float(np.float32(14.5)), (0.0, 0.5)),
+    "tanhshrink_h": Spec("TanhshrinkH", tanhshrink_h, 6, float(np.float32(9.1)), ()),
 }
 
 
@@ -122,7 +140,10 @@ def fit_interval(spec: Spec, i: int) -> tuple[float, list[float]]:
         nodes = nodes[nodes > 0]
     t = nodes - b
     f = spec.f(nodes)
-    coeffs = list(spec.head) if i == 0 else [float(np.float32(spec.f(np.array([b]))[0]))]
+    if i == 0 and spec.head:
+        coeffs = list(spec.head)
+    else:
+        coeffs = [float(np.float32(spec.f(np.array([max(b, 1e-30)]))[0]))]
     for k in range(len(coeffs), spec.degree + 1):
         fixed = sum(c * t**j for j, c in enumerate(coeffs))
         free = lawson(t, f, list(range(k, spec.degree + 1)), fixed)

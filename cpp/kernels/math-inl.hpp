@@ -533,21 +533,14 @@ inline VecF64 tanh_small_tail(VecF64 a2) {
                 -0x1.7d8fc7c1cfb1cp-10, 0x1.34834ee65c93dp-11, -0x1.e96c175418f2cp-13,
                 0x1.5d6a37c52c27dp-14, -0x1.46f93a56c0d17p-16);
 }
-// (a - tanh(a)) / a^3 = 1/3 - 2a^2/15 + ... by its Taylor series, for tanhshrink, which needs
-// this quotient (not tanh) to full relative accuracy up to kTanhshrinkSmall = 3/4, above
-// which a - tanh(a) cancels by less than 5x: 14 / 27 terms leave a truncation error below
-// 2^-27 / 2^-55 of it there.
+// (a - tanh(a)) / a^3 = 1/3 - 2a^2/15 + ... by its Taylor series, for the float64 tanhshrink
+// (float32: kTanhshrinkHTable), which needs this quotient (not tanh) to full relative
+// accuracy up to kTanhshrinkSmall = 3/4, above which a - tanh(a) cancels by less than 5x:
+// 27 terms leave a truncation error below 2^-55 of it there.
 template <class T>
 struct TanhshrinkConstants {
   static constexpr T kSmall = T(0.75);
 };
-inline VecF32 tanhshrink_small_tail(VecF32 a2) {
-  return horner(a2,
-                0x1.555556p-2f, -0x1.111112p-3f, 0x1.ba1ba2p-5f, -0x1.664f48p-6f, 0x1.226e36p-7f,
-                -0x1.d6d3dp-9f, 0x1.7da364p-10f, -0x1.355824p-11f, 0x1.f57d78p-13f,
-                -0x1.967e18p-14f, 0x1.497d8ep-15f, -0x1.0b132ep-16f, 0x1.b0f72ep-18f,
-                -0x1.5ef2dap-19f);
-}
 inline VecF64 tanhshrink_small_tail(VecF64 a2) {
   return horner(a2,
                 0x1.5555555555555p-2, -0x1.1111111111111p-3, 0x1.ba1ba1ba1ba1cp-5,
@@ -745,5 +738,91 @@ alignas(64) constexpr float kGeluGTable[7][32] = {
         0x1.2c5bc8p-11f, 0x1.093adap-12f, 0x1.f4585cp-14f, 0x1.f1c4a8p-15f,
         0x1.873bacp-16f, 0x1.fbe484p-18f, 0x1.7a008ep-19f, 0x1.39c9a4p-20f,
         0x1.92df70p-22f, 0x1.b0ed8ep-24f, 0x1.1b99e8p-25f, 0x1.8ffef2p-27f,
+    },
+};
+
+// H(a) = (a - tanh(a)) / a^3 (1/3 at 0) for the float32 tanhshrink, a <= 9.1: smooth and
+// far from 0, so a^3 H(a) keeps full relative accuracy where a - tanh(a) cancels. Degree 6
+// (degree 5 leaves 1.8 ulp on [4, 5)); worst interval 0.83 ulp.
+alignas(64) constexpr float kTanhshrinkHTable[8][32] = {
+    {  // b
+        0.0f, 0x1.5ff93ep-4f, 0x1.a01e90p-4f, 0x1.e00e74p-4f,
+        0x1.1fe6dap-3f, 0x1.5fee32p-3f, 0x1.a00d06p-3f, 0x1.dff268p-3f,
+        0x1.1fef5ep-2f, 0x1.600346p-2f, 0x1.9fead0p-2f, 0x1.e000fap-2f,
+        0x1.1fee36p-1f, 0x1.5fe97cp-1f, 0x1.a01296p-1f, 0x1.e00160p-1f,
+        0x1.20108ap+0f, 0x1.600850p+0f, 0x1.9ff60cp+0f, 0x1.e00252p+0f,
+        0x1.200c10p+1f, 0x1.5ff3eap+1f, 0x1.a00ea0p+1f, 0x1.dfe994p+1f,
+        0x1.1ffb38p+2f, 0x1.600c06p+2f, 0x1.9fff68p+2f, 0x1.e01d2ep+2f,
+        0x1.1185ecp+3f, 0x1.233334p+3f, 0x1.233334p+3f, 0x1.233334p+3f,
+    },
+    {  // c0
+        0x1.555556p-2f, 0x1.545402p-2f, 0x1.53ee18p-2f, 0x1.5377e0p-2f,
+        0x1.52a816p-2f, 0x1.515966p-2f, 0x1.4fca8cp-2f, 0x1.4dff80p-2f,
+        0x1.4adf7ap-2f, 0x1.45ef70p-2f, 0x1.403802p-2f, 0x1.39c86cp-2f,
+        0x1.2f0db6p-2f, 0x1.1f2f2cp-2f, 0x1.0e2e80p-2f, 0x1.f99f0ep-3f,
+        0x1.c606a0p-3f, 0x1.86127cp-3f, 0x1.4df5b0p-3f, 0x1.1e1fdep-3f,
+        0x1.c94bd8p-4f, 0x1.5a569ap-4f, 0x1.0cc4b2p-4f, 0x1.ab7f4ep-5f,
+        0x1.3ab3b0p-5f, 0x1.bb0aacp-6f, 0x1.48218cp-6f, 0x1.f8a612p-7f,
+        0x1.8c074cp-7f, 0x1.6037a4p-7f, 0x1.6037a4p-7f, 0x1.6037a4p-7f,
+    },
+    {  // c1
+        -0x1.2fd0aap-17f, -0x1.75344ep-6f, -0x1.b82ce4p-6f, -0x1.fa69d8p-6f,
+        -0x1.2e3da4p-5f, -0x1.6e93cep-5f, -0x1.ad532ep-5f, -0x1.e9ebc2p-5f,
+        -0x1.2060e8p-4f, -0x1.55fc38p-4f, -0x1.85d956p-4f, -0x1.afcb9ap-4f,
+        -0x1.e2c66cp-4f, -0x1.089002p-3f, -0x1.1464c8p-3f, -0x1.16a6b0p-3f,
+        -0x1.0cce0ap-3f, -0x1.e28dbep-4f, -0x1.9fa7f6p-4f, -0x1.5e077ep-4f,
+        -0x1.09d266p-4f, -0x1.70142cp-5f, -0x1.030238p-5f, -0x1.75f2f6p-6f,
+        -0x1.dfc5f2p-7f, -0x1.1e649ep-7f, -0x1.6f24d0p-8f, -0x1.f0c758p-9f,
+        -0x1.5a1a3ep-9f, 0.0f, 0.0f, 0.0f,
+    },
+    {  // c2
+        -0x1.0e4de8p-3f, -0x1.0c34ccp-3f, -0x1.0a4b16p-3f, -0x1.081598p-3f,
+        -0x1.043850p-3f, -0x1.fc1d06p-4f, -0x1.ed9d7ap-4f, -0x1.dd2f16p-4f,
+        -0x1.c13040p-4f, -0x1.969b00p-4f, -0x1.67c6ecp-4f, -0x1.362762p-4f,
+        -0x1.d4f5eap-5f, -0x1.13d846p-5f, -0x1.ab5e20p-7f, 0x1.cc3ccep-9f,
+        0x1.516ddep-6f, 0x1.002924p-5f, 0x1.0f017cp-5f, 0x1.f3da62p-6f,
+        0x1.8af334p-6f, 0x1.0a29f2p-6f, 0x1.5f61d4p-7f, 0x1.d5be06p-8f,
+        0x1.0b10d6p-8f, 0x1.116a92p-9f, 0x1.310634p-10f, 0x1.6c3ac6p-11f,
+        0x1.c36c20p-12f, 0.0f, 0.0f, 0.0f,
+    },
+    {  // c3
+        -0x1.2d5f04p-4f, 0x1.2c15b2p-6f, 0x1.5f3c70p-6f, 0x1.942a66p-6f,
+        0x1.dded28p-6f, 0x1.1e2624p-5f, 0x1.4a59fcp-5f, 0x1.735216p-5f,
+        0x1.a857b2p-5f, 0x1.e02000p-5f, 0x1.02b810p-4f, 0x1.0c7acep-4f,
+        0x1.0ba466p-4f, 0x1.e7c760p-5f, 0x1.97b2bep-5f, 0x1.3bae98p-5f,
+        0x1.72047ap-6f, 0x1.d4cc3ep-8f, -0x1.564a50p-10f, -0x1.43f800p-8f,
+        -0x1.803e2cp-8f, -0x1.250276p-8f, -0x1.8210dap-9f, -0x1.ed710cp-10f,
+        -0x1.fdfe30p-11f, -0x1.c6e676p-12f, -0x1.bcfe7cp-13f, -0x1.d6d2aep-14f,
+        -0x1.04289ep-14f, 0.0f, 0.0f, 0.0f,
+    },
+    {  // c4
+        0x1.de75fep+0f, 0x1.aa1cc6p-5f, 0x1.a335a6p-5f, 0x1.42866ep-4f,
+        0x1.8c0e24p-5f, 0x1.66ceeep-5f, 0x1.54714ap-5f, 0x1.5052c2p-5f,
+        0x1.02b8c6p-5f, 0x1.7739dap-6f, 0x1.c6dbc8p-7f, 0x1.58795ep-8f,
+        -0x1.81c492p-8f, -0x1.0d32a4p-6f, -0x1.63db14p-6f, -0x1.7366b8p-6f,
+        -0x1.39af68p-6f, -0x1.7f3680p-7f, -0x1.71f026p-8f, -0x1.059604p-9f,
+        0x1.459df2p-12f, 0x1.b7ace2p-11f, 0x1.556fe8p-11f, 0x1.bbf99ap-12f,
+        0x1.b2b06cp-13f, 0x1.59c0e0p-14f, 0x1.2bb104p-15f, 0x1.1a75a0p-16f,
+        0x1.173680p-17f, 0.0f, 0.0f, 0.0f,
+    },
+    {  // c5
+        -0x1.4a412ep+4f, -0x1.177566p-1f, 0x1.052dfcp-1f, -0x1.d1912cp-1f,
+        -0x1.cf7f18p-5f, 0x1.55aef6p-5f, 0x1.0f9f00p-4f, -0x1.13ef24p-3f,
+        -0x1.10919cp-5f, -0x1.2f6860p-5f, -0x1.00a1e8p-5f, -0x1.27dba4p-5f,
+        -0x1.59d912p-6f, -0x1.a707cap-7f, -0x1.130288p-8f, 0x1.1e7910p-11f,
+        0x1.5e2068p-8f, 0x1.774868p-8f, 0x1.f517c8p-9f, 0x1.0f771ep-9f,
+        0x1.42345cp-11f, -0x1.3880eap-17f, -0x1.9d6116p-14f, -0x1.48bcbcp-14f,
+        -0x1.4e7a52p-15f, -0x1.ed9c12p-17f, -0x1.7f8f54p-18f, -0x1.448ca4p-19f,
+        -0x1.1ee7c0p-20f, 0.0f, 0.0f, 0.0f,
+    },
+    {  // c6
+        0x1.600f0cp+6f, -0x1.ec82a6p+1f, -0x1.12e112p+2f, -0x1.247d98p+8f,
+        -0x1.76e588p+0f, 0x1.2b23ccp+1f, -0x1.21627cp-2f, -0x1.0133b0p+3f,
+        -0x1.068cbcp-6f, -0x1.6fe7f4p-4f, -0x1.093892p-5f, 0x1.48f40ap-7f,
+        0x1.5d5f04p-7f, 0x1.7d7482p-7f, 0x1.11873ap-7f, 0x1.a88644p-8f,
+        0x1.f0d8f8p-10f, -0x1.e10d7cp-11f, -0x1.5d4c80p-10f, -0x1.f1c396p-11f,
+        -0x1.a7895ap-12f, -0x1.447fbap-14f, -0x1.f1b2bcp-21f, 0x1.4a4726p-17f,
+        0x1.b77edap-18f, 0x1.42de9ep-19f, 0x1.cbb100p-21f, 0x1.62b8f4p-22f,
+        0x1.18c1d0p-23f, 0.0f, 0.0f, 0.0f,
     },
 };
