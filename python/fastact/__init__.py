@@ -95,17 +95,21 @@ def _define(index: int, act: _catalog.Activation, namespace: dict) -> None:
     namespace[f"_A_{act.name}"] = act
     for p, d in act.params:
         namespace[f"_D_{act.name}_{p}"] = d
+    for p, accepted in act.choices.items():
+        namespace[f"_C_{act.name}_{p}"] = accepted
     sig = "".join(f"{p}=_D_{act.name}_{p}, " for p in names)
     args = "".join(f", {p}" for p in names)
 
     def prologue(fn: str, from_y: str) -> str:
-        lines = [
-            f"{p} = _choice_value({fn!r}, {p!r}, {p}, _A_{act.name}.choices[{p!r}])"
-            if p in act.choices
-            else f"if type({p}) is not float or {p} != {p}: "
-            f"{p} = _param_value({fn!r}, {p!r}, {p})"
-            for p in names
-        ]
+        lines = []
+        for p in names:
+            if p in act.choices:  # an accepted string is one dict lookup; the rest explains
+                lines.append(f"_v = _C_{act.name}_{p}.get({p}) if type({p}) is str else None")
+                lines.append(f"{p} = _choice_value({fn!r}, {p!r}, {p}, _C_{act.name}_{p}) "
+                             f"if _v is None else _v")
+            else:
+                lines.append(f"if type({p}) is not float or {p} != {p}: "
+                             f"{p} = _param_value({fn!r}, {p!r}, {p})")
         checks = [(act.check, "True")] if act.check else []
         if act.check_from_y:
             checks.append((act.check_from_y, from_y))
