@@ -24,25 +24,27 @@
 //                  are skipped.
 enum class NaNPolicy { canonical, pass_through, single_source };
 
-// Shared helper: x / 6 correctly rounded up to O(2^-2p): the product with the rounded 1/6
-// is off by at most an ulp, and its exact FMA residual corrects it. KeepZeroSign: a zero
-// hi keeps its sign (the correction would add +0); callers whose hi is never -0 skip it.
-template <class V, bool KeepZeroSign = true>
-V divide_by_6(V hi, V lo) {
+// Shared helper: (hi + lo) / 6 correctly rounded up to O(2^-2p): the product with the
+// rounded 1/6 is off by at most an ulp, and its exact FMA residual corrects it.
+// KeepZeroSign: a zero hi keeps its sign (the correction would add +0); callers whose hi is
+// never -0 skip it. Without kLow the numerator is hi alone.
+template <class V, bool KeepZeroSign, bool kLow>
+V divide_by_6_corrected(V hi, V lo) {
   using T = typename V::T;
   const V sixth = V::set(T(1) / T(6));
   const V q = hi * sixth;
-  const V r = fnma(q, V::set(T(6)), hi) + lo;
+  V r = fnma(q, V::set(T(6)), hi);
+  if constexpr (kLow) r = r + lo;
   if constexpr (KeepZeroSign) return select(hi == V::set(T(0)), hi, fma(r, sixth, q));
   return fma(r, sixth, q);
 }
-// The same for a single-term numerator (no low part to add), keeping the sign of a zero.
+template <class V, bool KeepZeroSign = true>
+V divide_by_6(V hi, V lo) {
+  return divide_by_6_corrected<V, KeepZeroSign, true>(hi, lo);
+}
 template <class V>
 V divide_by_6(V x) {
-  using T = typename V::T;
-  const V sixth = V::set(T(1) / T(6));
-  const V q = x * sixth;
-  return select(x == V::set(T(0)), x, fma(fnma(q, V::set(T(6)), x), sixth, q));
+  return divide_by_6_corrected<V, true, false>(x, x);
 }
 
 // identity: y = x; dy/dx = 1. Exact.

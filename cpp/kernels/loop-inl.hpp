@@ -1,9 +1,9 @@
 // The element loops shared by every activation: a masked head that aligns the destination,
-// a body unrolled over four full vectors (3-10% over two
-// at 64K elements in cache, measured with relu to softsign), single full vectors, then at most
-// one masked partial vector. There is no scalar epilogue and
-// no access past n, so an element's result depends only on its value and the ISA: never on
-// the array length, its offset, the chunking, the store mode or the thread count.
+// a body unrolled over four full vectors (3-10% over two at 64K elements in cache, measured
+// with relu to softsign), single full vectors, then at most one masked partial vector.
+// There is no scalar epilogue and no access past n, so an element's result depends only on
+// its value and the ISA: never on the array length, its offset, the chunking, the store mode
+// or the thread count.
 // Fragment: included by isa_*.cpp inside the ISA's anonymous namespace.
 
 // Each forward's NaN policy (Op::kNaN, see NaNPolicy in activations-inl.hpp; canonical when
@@ -75,8 +75,8 @@ V load_lanes(const typename V::T* p, std::size_t m) {
 #define FASTACT_FLATTEN __attribute__((flatten))
 
 template <class V, class Op>
-FASTACT_FLATTEN void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params& p,
-                  Store store) {
+FASTACT_FLATTEN void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n,
+                                  const Params& p, Store store) {
   const Op op(p);
   element_loop<V>(y, n, store, [&](std::size_t i, std::size_t m) {
     const V r = op.forward(load_lanes<V>(x + i, m));
@@ -90,8 +90,9 @@ FASTACT_FLATTEN void forward_loop(const typename V::T* x, typename V::T* y, std:
 
 // dx = dy * f'(.) where `xy` is the forward input (FromY = false) or output (FromY = true).
 template <class V, class Op, bool FromY>
-FASTACT_FLATTEN void backward_loop(const typename V::T* dy, const typename V::T* xy, typename V::T* dx,
-                   std::size_t n, const Params& p, Store store) {
+FASTACT_FLATTEN void backward_loop(const typename V::T* dy, const typename V::T* xy,
+                                   typename V::T* dx, std::size_t n, const Params& p,
+                                   Store store) {
   const Op op(p);
   element_loop<V>(dx, n, store, [&](std::size_t i, std::size_t m) {
     const V g = load_lanes<V>(dy + i, m);

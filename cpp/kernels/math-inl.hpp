@@ -70,36 +70,41 @@ V reciprocal(V d) {
 // KeepSpecials: where the residual is NaN (an infinite numerator: inf - inf) or the
 // numerator is zero (whose sign the +0 correction would erase), return the plain quotient,
 // which is then already the answer. Callers whose numerators are finite and nonzero skip it.
-template <class V, bool KeepSpecials = false, Denominator D = Denominator::any>
-V divide_double_word(V nh, V nl, V dh, V dl) {
+template <class V>
+struct QuotientResidual {
+  V rcp, q0, r;  // 1/dh, nh/dh once rounded, the residual (nh + nl) - q0 (dh + dl)
+};
+template <class V, Denominator D, bool kLow>
+QuotientResidual<V> quotient_residual(V nh, V nl, V dh, V dl) {
   const V rcp = reciprocal<V, D>(dh);
   const V q0 = nh * rcp;
   V r = fnma(q0, dh, nh);
-  r = fnma(q0, dl, r + nl);
-  const V y = fma(r, rcp, q0);
-  if constexpr (KeepSpecials) return select(is_nan(r) | (nh == V::set(0)), q0, y);
+  if constexpr (kLow) r = r + nl;
+  return {rcp, q0, fnma(q0, dl, r)};
+}
+template <class V, bool KeepSpecials, Denominator D, bool kLow>
+V corrected_quotient(V nh, V nl, V dh, V dl) {
+  const QuotientResidual<V> q = quotient_residual<V, D, kLow>(nh, nl, dh, dl);
+  const V y = fma(q.r, q.rcp, q.q0);
+  if constexpr (KeepSpecials) return select(is_nan(q.r) | (nh == V::set(0)), q.q0, y);
   return y;
 }
-// The same for an exact numerator (no low part).
+template <class V, bool KeepSpecials = false, Denominator D = Denominator::any>
+V divide_double_word(V nh, V nl, V dh, V dl) {
+  return corrected_quotient<V, KeepSpecials, D, true>(nh, nl, dh, dl);
+}
+// The same for an exact numerator (no low part to add).
 template <class V, bool KeepSpecials = false, Denominator D = Denominator::any>
 V divide_by_double_word(V n, V dh, V dl) {
-  const V rcp = reciprocal<V, D>(dh);
-  const V q0 = n * rcp;
-  const V r = fnma(q0, dl, fnma(q0, dh, n));
-  const V y = fma(r, rcp, q0);
-  if constexpr (KeepSpecials) return select(is_nan(r) | (n == V::set(0)), q0, y);
-  return y;
+  return corrected_quotient<V, KeepSpecials, D, false>(n, n, dh, dl);
 }
 // The same, returning the quotient as an unevaluated sum hi + lo (lo is the correction
 // term, exact to about 2^-p of itself), for callers that subtract it from something close.
 template <class V, Denominator D = Denominator::any>
 TwoSum<V> divide_double_word_parts(V nh, V nl, V dh, V dl) {
-  const V rcp = reciprocal<V, D>(dh);
-  const V q0 = nh * rcp;
-  V r = fnma(q0, dh, nh);
-  r = fnma(q0, dl, r + nl);
-  const V hi = fma(r, rcp, q0);
-  return {hi, fma(r, rcp, q0 - hi)};
+  const QuotientResidual<V> q = quotient_residual<V, D, true>(nh, nl, dh, dl);
+  const V hi = fma(q.r, q.rcp, q.q0);
+  return {hi, fma(q.r, q.rcp, q.q0 - hi)};
 }
 // ---------------------------------------------------------------------------------------
 // exp(z)
@@ -584,74 +589,74 @@ V table_polynomial(const float (&table)[Rows][32], V a) {
 constexpr float kTanhTableMaxArg = 0x1.233334p+3f;  // 9.1
 alignas(64) constexpr float kTanhTable[7][32] = {
     {  // b
-        0.0f, 0x1.5fe340p-4f, 0x1.9ffde6p-4f, 0x1.dfe2e6p-4f,
-        0x1.1ff20ep-3f, 0x1.6006a0p-3f, 0x1.a01ad6p-3f, 0x1.e01738p-3f,
+        0x0p+0f, 0x1.5fe34p-4f, 0x1.9ffde6p-4f, 0x1.dfe2e6p-4f,
+        0x1.1ff20ep-3f, 0x1.6006ap-3f, 0x1.a01ad6p-3f, 0x1.e01738p-3f,
         0x1.201c7cp-2f, 0x1.600068p-2f, 0x1.9fefaap-2f, 0x1.e0167ep-2f,
-        0x1.2018b0p-1f, 0x1.5ffc7cp-1f, 0x1.a01cfcp-1f, 0x1.dff95ap-1f,
-        0x1.20155cp+0f, 0x1.5fef1ep+0f, 0x1.a01248p+0f, 0x1.dfe980p+0f,
+        0x1.2018bp-1f, 0x1.5ffc7cp-1f, 0x1.a01cfcp-1f, 0x1.dff95ap-1f,
+        0x1.20155cp+0f, 0x1.5fef1ep+0f, 0x1.a01248p+0f, 0x1.dfe98p+0f,
         0x1.1ff226p+1f, 0x1.5fe7f2p+1f, 0x1.a01c78p+1f, 0x1.e01726p+1f,
-        0x1.1fe142p+2f, 0x1.5fe8bep+2f, 0x1.9fef28p+2f, 0x1.e01f40p+2f,
+        0x1.1fe142p+2f, 0x1.5fe8bep+2f, 0x1.9fef28p+2f, 0x1.e01f4p+2f,
         0x1.11b8dap+3f, 0x1.233334p+3f, 0x1.233334p+3f, 0x1.233334p+3f,
     },
     {  // c0
-        0.0f, 0x1.5f0648p-4f, 0x1.9e9142p-4f, 0x1.ddb3dep-4f,
+        0x0p+0f, 0x1.5f0648p-4f, 0x1.9e9142p-4f, 0x1.ddb3dep-4f,
         0x1.1e1024p-3f, 0x1.5c9976p-3f, 0x1.9a78dep-3f, 0x1.d77c5ap-3f,
         0x1.18bdf2p-2f, 0x1.52c322p-2f, 0x1.8a79f8p-2f, 0x1.bfc09cp-2f,
         0x1.051ab4p-1f, 0x1.31559cp-1f, 0x1.5798eep-1f, 0x1.77d528p-1f,
         0x1.9e6b72p-1f, 0x1.c27104p-1f, 0x1.d9cc3cp-1f, 0x1.e87494p-1f,
         0x1.f4bd6ep-1f, 0x1.fbd37ap-1f, 0x1.fe7728p-1f, 0x1.ff6f4cp-1f,
         0x1.ffdf88p-1f, 0x1.fffb9cp-1f, 0x1.ffff68p-1f, 0x1.ffffecp-1f,
-        0x1.fffffep-1f, 0x1.000000p+0f, 0x1.000000p+0f, 0x1.000000p+0f,
+        0x1.fffffep-1f, 0x1p+0f, 0x1p+0f, 0x1p+0f,
     },
     {  // c1
-        0x1.000000p+0f, 0x1.fc3d5cp-1f, 0x1.fac14cp-1f, 0x1.f90930p-1f,
-        0x1.f602c0p-1f, 0x1.f12a74p-1f, 0x1.eb6ec4p-1f, 0x1.e4dd2ap-1f,
+        0x1p+0f, 0x1.fc3d5cp-1f, 0x1.fac14cp-1f, 0x1.f9093p-1f,
+        0x1.f602cp-1f, 0x1.f12a74p-1f, 0x1.eb6ec4p-1f, 0x1.e4dd2ap-1f,
         0x1.d983fep-1f, 0x1.c7f704p-1f, 0x1.b4048ap-1f, 0x1.9e1bbap-1f,
         0x1.7ad846p-1f, 0x1.49e972p-1f, 0x1.196a6cp-1f, 0x1.d83dd4p-2f,
         0x1.61204ep-2f, 0x1.cedcf8p-3f, 0x1.26374ep-3f, 0x1.700d5ap-4f,
-        0x1.645bf0p-5f, 0x1.0a0ac4p-6f, 0x1.884158p-8f, 0x1.213f24p-9f,
-        0x1.03b960p-11f, 0x1.1900a6p-14f, 0x1.3001eap-17f, 0x1.473596p-20f,
-        0x1.3f54a6p-23f, 0.0f, 0.0f, 0.0f,
+        0x1.645bfp-5f, 0x1.0a0ac4p-6f, 0x1.884158p-8f, 0x1.213f24p-9f,
+        0x1.03b96p-11f, 0x1.1900a6p-14f, 0x1.3001eap-17f, 0x1.473596p-20f,
+        0x1.3f54a6p-23f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
     {  // c2
         0x1.01e606p-25f, -0x1.5c7238p-4f, -0x1.9a51d8p-4f, -0x1.d73492p-4f,
         -0x1.187b56p-3f, -0x1.527fd2p-3f, -0x1.89fbc2p-3f, -0x1.be7f34p-3f,
-        -0x1.03a3dap-2f, -0x1.2dafdap-2f, -0x1.4fef60p-2f, -0x1.6a24fep-2f,
+        -0x1.03a3dap-2f, -0x1.2dafdap-2f, -0x1.4fef6p-2f, -0x1.6a24fep-2f,
         -0x1.8265fep-2f, -0x1.897d76p-2f, -0x1.79b5b2p-2f, -0x1.5aa5e4p-2f,
         -0x1.1dd3bap-2f, -0x1.9736fap-3f, -0x1.1043acp-3f, -0x1.5f2096p-4f,
         -0x1.5c8318p-5f, -0x1.07dbaep-6f, -0x1.870d7ap-8f, -0x1.20e7fap-9f,
         -0x1.03564cp-11f, -0x1.18a418p-14f, -0x1.2f9fdep-17f, -0x1.b8d84ep-20f,
-        -0x1.1ecf10p-21f, 0.0f, 0.0f, 0.0f,
+        -0x1.1ecf1p-21f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
     {  // c3
         -0x1.55563cp-2f, -0x1.4c3ce8p-2f, -0x1.47fc22p-2f, -0x1.4216c2p-2f,
-        -0x1.3b593cp-2f, -0x1.2ef2a0p-2f, -0x1.1fa8c8p-2f, -0x1.10157ap-2f,
+        -0x1.3b593cp-2f, -0x1.2ef2ap-2f, -0x1.1fa8c8p-2f, -0x1.10157ap-2f,
         -0x1.e8f032p-3f, -0x1.982df6p-3f, -0x1.4255eap-3f, -0x1.d6fd7cp-4f,
-        -0x1.bc4bb6p-5f, 0x1.d7c1bap-7f, 0x1.076680p-4f, 0x1.842310p-4f,
-        0x1.c69348p-4f, 0x1.97ef16p-4f, 0x1.33c27cp-4f, 0x1.a898e0p-5f,
-        0x1.bc25f8p-6f, 0x1.5a1270p-7f, 0x1.0321fep-8f, 0x1.8059dap-10f,
-        0x1.59a63ap-12f, 0x1.762f3ap-15f, 0x1.94d610p-18f, 0x1.b0804ap-21f,
-        0x1.7f8ba2p-24f, 0.0f, 0.0f, 0.0f,
+        -0x1.bc4bb6p-5f, 0x1.d7c1bap-7f, 0x1.07668p-4f, 0x1.84231p-4f,
+        0x1.c69348p-4f, 0x1.97ef16p-4f, 0x1.33c27cp-4f, 0x1.a898ep-5f,
+        0x1.bc25f8p-6f, 0x1.5a127p-7f, 0x1.0321fep-8f, 0x1.8059dap-10f,
+        0x1.59a63ap-12f, 0x1.762f3ap-15f, 0x1.94d61p-18f, 0x1.b0804ap-21f,
+        0x1.7f8ba2p-24f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
     {  // c4
         0x1.e8a074p-14f, 0x1.b3559ap-5f, 0x1.f0f3e8p-5f, 0x1.3efb52p-4f,
         0x1.6903b6p-4f, 0x1.acc538p-4f, 0x1.f0a038p-4f, 0x1.11839cp-3f,
-        0x1.3310fep-3f, 0x1.5036d0p-3f, 0x1.5c49aap-3f, 0x1.58529ap-3f,
-        0x1.39eed4p-3f, 0x1.e96e84p-4f, 0x1.46de36p-4f, 0x1.630550p-5f,
+        0x1.3310fep-3f, 0x1.5036dp-3f, 0x1.5c49aap-3f, 0x1.58529ap-3f,
+        0x1.39eed4p-3f, 0x1.e96e84p-4f, 0x1.46de36p-4f, 0x1.63055p-5f,
         0x1.d9bfb2p-9f, -0x1.59bec8p-6f, -0x1.9bb0e4p-6f, -0x1.55c10ep-6f,
         -0x1.961ebap-7f, -0x1.51ce2cp-8f, -0x1.02cd8ap-9f, -0x1.8306e6p-11f,
-        -0x1.69f2eap-13f, -0x1.884a70p-16f, -0x1.a881cep-19f, 0x1.54d08ep-20f,
-        0x1.47a404p-20f, 0.0f, 0.0f, 0.0f,
+        -0x1.69f2eap-13f, -0x1.884a7p-16f, -0x1.a881cep-19f, 0x1.54d08ep-20f,
+        0x1.47a404p-20f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
     {  // c5
         0x1.0e5e54p-3f, 0x1.6240d8p+3f, 0x1.a4413cp+2f, -0x1.56fb52p+3f,
         0x1.dabf5cp-1f, 0x1.10b978p+0f, -0x1.64c7f4p+0f, 0x1.a2a7a8p-1f,
-        0x1.4ee430p-5f, -0x1.fbc7d6p-6f, -0x1.1e3770p-4f, 0x1.99ac2ep-9f,
-        -0x1.3fdb30p-5f, -0x1.0e1a8ap-4f, -0x1.e94dc2p-5f, -0x1.a76352p-5f,
+        0x1.4ee43p-5f, -0x1.fbc7d6p-6f, -0x1.1e377p-4f, 0x1.99ac2ep-9f,
+        -0x1.3fdb3p-5f, -0x1.0e1a8ap-4f, -0x1.e94dc2p-5f, -0x1.a76352p-5f,
         -0x1.06e218p-5f, -0x1.386634p-7f, 0x1.652fbap-10f, 0x1.2c9f82p-8f,
-        0x1.04a990p-8f, 0x1.f65a60p-10f, 0x1.94697ap-11f, 0x1.332554p-12f,
-        0x1.1fb020p-14f, 0x1.38b17ap-17f, 0x1.52ba8ap-20f, 0x1.d995f2p-23f,
-        0x1.6cf080p-24f, 0.0f, 0.0f, 0.0f,
+        0x1.04a99p-8f, 0x1.f65a6p-10f, 0x1.94697ap-11f, 0x1.332554p-12f,
+        0x1.1fb02p-14f, 0x1.38b17ap-17f, 0x1.52ba8ap-20f, 0x1.d995f2p-23f,
+        0x1.6cf08p-24f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
 };
 
@@ -670,74 +675,74 @@ V tanh_float_table(V x) {
 constexpr float kGeluGTableMaxArg = 0x1.dp+3f;  // 14.5
 alignas(64) constexpr float kGeluGTable[7][32] = {
     {  // b
-        0.0f, 0x1.600baap-4f, 0x1.a010fcp-4f, 0x1.e018d6p-4f,
+        0x0p+0f, 0x1.600baap-4f, 0x1.a010fcp-4f, 0x1.e018d6p-4f,
         0x1.200102p-3f, 0x1.5ffff6p-3f, 0x1.9ff224p-3f, 0x1.e00e5cp-3f,
-        0x1.201000p-2f, 0x1.5ff76ap-2f, 0x1.a003fap-2f, 0x1.dfe578p-2f,
+        0x1.201p-2f, 0x1.5ff76ap-2f, 0x1.a003fap-2f, 0x1.dfe578p-2f,
         0x1.20129ep-1f, 0x1.601ab6p-1f, 0x1.a0045ap-1f, 0x1.e0111ap-1f,
         0x1.200fb8p+0f, 0x1.5feca6p+0f, 0x1.9ff3e4p+0f, 0x1.dfee68p+0f,
         0x1.2006cep+1f, 0x1.5fec3ep+1f, 0x1.9fe78cp+1f, 0x1.dff262p+1f,
-        0x1.2006b0p+2f, 0x1.5fffd8p+2f, 0x1.9ffecap+2f, 0x1.dfe6b2p+2f,
+        0x1.2006bp+2f, 0x1.5fffd8p+2f, 0x1.9ffecap+2f, 0x1.dfe6b2p+2f,
         0x1.2008c6p+3f, 0x1.5ffa14p+3f, 0x1.a00c8ep+3f, 0x1.c7fa32p+3f,
     },
     {  // c0
-        0.0f, 0x1.492580p-5f, 0x1.80617ep-5f, 0x1.b64d0ap-5f,
+        0x0p+0f, 0x1.49258p-5f, 0x1.80617ep-5f, 0x1.b64d0ap-5f,
         0x1.025636p-4f, 0x1.347ccep-4f, 0x1.644684p-4f, 0x1.91fb48p-4f,
         0x1.d29956p-4f, 0x1.10f72cp-3f, 0x1.354808p-3f, 0x1.566b6cp-3f,
         0x1.8334c8p-3f, 0x1.b69374p-3f, 0x1.e21032p-3f, 0x1.039d24p-2f,
         0x1.1aa5e6p-2f, 0x1.32699ap-2f, 0x1.4481bcp-2f, 0x1.52771ep-2f,
         0x1.620572p-2f, 0x1.701b6cp-2f, 0x1.798e8cp-2f, 0x1.80255ep-2f,
         0x1.86c6e2p-2f, 0x1.8c2b86p-2f, 0x1.8f76d2p-2f, 0x1.919bb8p-2f,
-        0x1.93a698p-2f, 0x1.953882p-2f, 0x1.962452p-2f, 0x1.9688b0p-2f,
+        0x1.93a698p-2f, 0x1.953882p-2f, 0x1.962452p-2f, 0x1.9688bp-2f,
     },
     {  // c1
-        0x1.000000p-1f, 0x1.bf1f0ep-2f, 0x1.b46486p-2f, 0x1.a9f72ap-2f,
+        0x1p-1f, 0x1.bf1f0ep-2f, 0x1.b46486p-2f, 0x1.a9f72ap-2f,
         0x1.9ae494p-2f, 0x1.87c036p-2f, 0x1.75aba6p-2f, 0x1.64877ep-2f,
-        0x1.4c8f28p-2f, 0x1.2f9364p-2f, 0x1.157facp-2f, 0x1.fc39c0p-3f,
+        0x1.4c8f28p-2f, 0x1.2f9364p-2f, 0x1.157facp-2f, 0x1.fc39cp-3f,
         0x1.be5a8ap-3f, 0x1.79790ap-3f, 0x1.411c16p-3f, 0x1.12889ep-3f,
         0x1.b639dcp-4f, 0x1.4a1ea8p-4f, 0x1.f9bf02p-5f, 0x1.89b3b4p-5f,
-        0x1.159d48p-5f, 0x1.6c8b1ep-6f, 0x1.f33a70p-7f, 0x1.6238aep-7f,
-        0x1.bfa030p-8f, 0x1.07e43cp-8f, 0x1.4ea7bap-9f, 0x1.c13c7ap-10f,
-        0x1.0b56bep-10f, 0x1.2ba950p-11f, 0x1.6fbbb6p-12f, 0x1.18ee66p-12f,
+        0x1.159d48p-5f, 0x1.6c8b1ep-6f, 0x1.f33a7p-7f, 0x1.6238aep-7f,
+        0x1.bfa03p-8f, 0x1.07e43cp-8f, 0x1.4ea7bap-9f, 0x1.c13c7ap-10f,
+        0x1.0b56bep-10f, 0x1.2ba95p-11f, 0x1.6fbbb6p-12f, 0x1.18ee66p-12f,
     },
     {  // c2
         -0x1.98844ep-2f, -0x1.5c28acp-2f, -0x1.524e1ap-2f, -0x1.48c3f2p-2f,
-        -0x1.3b0a9ap-2f, -0x1.29ba98p-2f, -0x1.198088p-2f, -0x1.0a3c60p-2f,
-        -0x1.ea2e84p-3f, -0x1.b7b960p-3f, -0x1.8b03aep-3f, -0x1.638648p-3f,
+        -0x1.3b0a9ap-2f, -0x1.29ba98p-2f, -0x1.198088p-2f, -0x1.0a3c6p-2f,
+        -0x1.ea2e84p-3f, -0x1.b7b96p-3f, -0x1.8b03aep-3f, -0x1.638648p-3f,
         -0x1.304248p-3f, -0x1.f15374p-4f, -0x1.99075ap-4f, -0x1.52337cp-4f,
-        -0x1.00eb90p-4f, -0x1.6b046cp-5f, -0x1.053566p-5f, -0x1.7ebd54p-6f,
-        -0x1.ee789ep-7f, -0x1.22d5b0p-7f, -0x1.675278p-8f, -0x1.cf1c2cp-9f,
+        -0x1.00eb9p-4f, -0x1.6b046cp-5f, -0x1.053566p-5f, -0x1.7ebd54p-6f,
+        -0x1.ee789ep-7f, -0x1.22d5bp-7f, -0x1.675278p-8f, -0x1.cf1c2cp-9f,
         -0x1.0034fcp-9f, -0x1.01fdaap-10f, -0x1.1c8938p-11f, -0x1.5143fep-12f,
         -0x1.5479b2p-13f, -0x1.3cd426p-14f, -0x1.4bc372p-15f, -0x1.d03c0ap-16f,
     },
     {  // c3
-        0x1.fffb26p-3f, 0x1.ab0ca0p-3f, 0x1.9c1a2cp-3f, 0x1.917526p-3f,
-        0x1.7d31c4p-3f, 0x1.6576d6p-3f, 0x1.4f7a76p-3f, 0x1.3acca0p-3f,
-        0x1.1e8f6ap-3f, 0x1.fa9b90p-4f, 0x1.c01298p-4f, 0x1.8d19f6p-4f,
-        0x1.4c3d3ep-4f, 0x1.0777e6p-4f, 0x1.a4aa60p-5f, 0x1.51af66p-5f,
+        0x1.fffb26p-3f, 0x1.ab0cap-3f, 0x1.9c1a2cp-3f, 0x1.917526p-3f,
+        0x1.7d31c4p-3f, 0x1.6576d6p-3f, 0x1.4f7a76p-3f, 0x1.3accap-3f,
+        0x1.1e8f6ap-3f, 0x1.fa9b9p-4f, 0x1.c01298p-4f, 0x1.8d19f6p-4f,
+        0x1.4c3d3ep-4f, 0x1.0777e6p-4f, 0x1.a4aa6p-5f, 0x1.51af66p-5f,
         0x1.eaf9a2p-6f, 0x1.478c96p-6f, 0x1.bd984ap-7f, 0x1.350b14p-7f,
         0x1.70a718p-8f, 0x1.87fe5ap-9f, 0x1.b82fe2p-10f, 0x1.033bb6p-10f,
         0x1.f9fa7cp-12f, 0x1.b63c94p-13f, 0x1.a6742ep-14f, 0x1.bbc1acp-15f,
         0x1.7d6562p-16f, 0x1.278ff2p-17f, 0x1.089b28p-18f, 0x1.5377f2p-19f,
     },
     {  // c4
-        -0x1.0fa47ep-3f, -0x1.bc443cp-4f, -0x1.ba6d70p-4f, -0x1.9489aap-4f,
-        -0x1.895332p-4f, -0x1.6fc3e6p-4f, -0x1.5506a0p-4f, -0x1.3e6522p-4f,
+        -0x1.0fa47ep-3f, -0x1.bc443cp-4f, -0x1.ba6d7p-4f, -0x1.9489aap-4f,
+        -0x1.895332p-4f, -0x1.6fc3e6p-4f, -0x1.5506ap-4f, -0x1.3e6522p-4f,
         -0x1.1ea008p-4f, -0x1.f2d782p-5f, -0x1.b3949ep-5f, -0x1.7cf242p-5f,
         -0x1.386ab4p-5f, -0x1.e2559cp-6f, -0x1.76b106p-6f, -0x1.24c4e4p-6f,
         -0x1.99f70cp-7f, -0x1.038154p-7f, -0x1.4f46e8p-8f, -0x1.ba23fap-9f,
         -0x1.ecb5ccp-10f, -0x1.dc5c0cp-11f, -0x1.e8b346p-12f, -0x1.082204p-12f,
-        -0x1.ce5fb0p-14f, -0x1.595dbcp-15f, -0x1.2396bcp-16f, -0x1.0fd51cp-17f,
-        -0x1.94da2cp-19f, -0x1.0467d4p-20f, -0x1.8dd310p-22f, -0x1.d8af12p-23f,
+        -0x1.ce5fbp-14f, -0x1.595dbcp-15f, -0x1.2396bcp-16f, -0x1.0fd51cp-17f,
+        -0x1.94da2cp-19f, -0x1.0467d4p-20f, -0x1.8dd31p-22f, -0x1.d8af12p-23f,
     },
     {  // c5
-        0x1.d6989ep-5f, 0x1.abf868p-1f, 0x1.124972p+3f, -0x1.d032e0p+2f,
+        0x1.d6989ep-5f, 0x1.abf868p-1f, 0x1.124972p+3f, -0x1.d032ep+2f,
         0x1.327c08p-2f, 0x1.358bf8p-2f, 0x1.493822p-3f, 0x1.d9755cp-3f,
-        0x1.6b6b8ep-5f, -0x1.f2a0b6p-7f, 0x1.6a7720p-7f, 0x1.dc4414p-6f,
-        0x1.fc5750p-7f, 0x1.8aaca6p-7f, 0x1.2280cap-7f, 0x1.a628b2p-8f,
+        0x1.6b6b8ep-5f, -0x1.f2a0b6p-7f, 0x1.6a772p-7f, 0x1.dc4414p-6f,
+        0x1.fc575p-7f, 0x1.8aaca6p-7f, 0x1.2280cap-7f, 0x1.a628b2p-8f,
         0x1.35e1b4p-8f, 0x1.71bed2p-9f, 0x1.cbe648p-10f, 0x1.20e778p-10f,
         0x1.2c5bc8p-11f, 0x1.093adap-12f, 0x1.f4585cp-14f, 0x1.f1c4a8p-15f,
         0x1.873bacp-16f, 0x1.fbe484p-18f, 0x1.7a008ep-19f, 0x1.39c9a4p-20f,
-        0x1.92df70p-22f, 0x1.b0ed8ep-24f, 0x1.1b99e8p-25f, 0x1.8ffef2p-27f,
+        0x1.92df7p-22f, 0x1.b0ed8ep-24f, 0x1.1b99e8p-25f, 0x1.8ffef2p-27f,
     },
 };
 
@@ -746,83 +751,83 @@ alignas(64) constexpr float kGeluGTable[7][32] = {
 // (degree 5 leaves 1.8 ulp on [4, 5)); worst interval 0.83 ulp.
 alignas(64) constexpr float kTanhshrinkHTable[8][32] = {
     {  // b
-        0.0f, 0x1.5ff93ep-4f, 0x1.a01e90p-4f, 0x1.e00e74p-4f,
+        0x0p+0f, 0x1.5ff93ep-4f, 0x1.a01e9p-4f, 0x1.e00e74p-4f,
         0x1.1fe6dap-3f, 0x1.5fee32p-3f, 0x1.a00d06p-3f, 0x1.dff268p-3f,
-        0x1.1fef5ep-2f, 0x1.600346p-2f, 0x1.9fead0p-2f, 0x1.e000fap-2f,
-        0x1.1fee36p-1f, 0x1.5fe97cp-1f, 0x1.a01296p-1f, 0x1.e00160p-1f,
-        0x1.20108ap+0f, 0x1.600850p+0f, 0x1.9ff60cp+0f, 0x1.e00252p+0f,
-        0x1.200c10p+1f, 0x1.5ff3eap+1f, 0x1.a00ea0p+1f, 0x1.dfe994p+1f,
+        0x1.1fef5ep-2f, 0x1.600346p-2f, 0x1.9feadp-2f, 0x1.e000fap-2f,
+        0x1.1fee36p-1f, 0x1.5fe97cp-1f, 0x1.a01296p-1f, 0x1.e0016p-1f,
+        0x1.20108ap+0f, 0x1.60085p+0f, 0x1.9ff60cp+0f, 0x1.e00252p+0f,
+        0x1.200c1p+1f, 0x1.5ff3eap+1f, 0x1.a00eap+1f, 0x1.dfe994p+1f,
         0x1.1ffb38p+2f, 0x1.600c06p+2f, 0x1.9fff68p+2f, 0x1.e01d2ep+2f,
         0x1.1185ecp+3f, 0x1.233334p+3f, 0x1.233334p+3f, 0x1.233334p+3f,
     },
     {  // c0
-        0x1.555556p-2f, 0x1.545402p-2f, 0x1.53ee18p-2f, 0x1.5377e0p-2f,
-        0x1.52a816p-2f, 0x1.515966p-2f, 0x1.4fca8cp-2f, 0x1.4dff80p-2f,
-        0x1.4adf7ap-2f, 0x1.45ef70p-2f, 0x1.403802p-2f, 0x1.39c86cp-2f,
-        0x1.2f0db6p-2f, 0x1.1f2f2cp-2f, 0x1.0e2e80p-2f, 0x1.f99f0ep-3f,
-        0x1.c606a0p-3f, 0x1.86127cp-3f, 0x1.4df5b0p-3f, 0x1.1e1fdep-3f,
+        0x1.555556p-2f, 0x1.545402p-2f, 0x1.53ee18p-2f, 0x1.5377ep-2f,
+        0x1.52a816p-2f, 0x1.515966p-2f, 0x1.4fca8cp-2f, 0x1.4dff8p-2f,
+        0x1.4adf7ap-2f, 0x1.45ef7p-2f, 0x1.403802p-2f, 0x1.39c86cp-2f,
+        0x1.2f0db6p-2f, 0x1.1f2f2cp-2f, 0x1.0e2e8p-2f, 0x1.f99f0ep-3f,
+        0x1.c606ap-3f, 0x1.86127cp-3f, 0x1.4df5bp-3f, 0x1.1e1fdep-3f,
         0x1.c94bd8p-4f, 0x1.5a569ap-4f, 0x1.0cc4b2p-4f, 0x1.ab7f4ep-5f,
-        0x1.3ab3b0p-5f, 0x1.bb0aacp-6f, 0x1.48218cp-6f, 0x1.f8a612p-7f,
+        0x1.3ab3bp-5f, 0x1.bb0aacp-6f, 0x1.48218cp-6f, 0x1.f8a612p-7f,
         0x1.8c074cp-7f, 0x1.6037a4p-7f, 0x1.6037a4p-7f, 0x1.6037a4p-7f,
     },
     {  // c1
         -0x1.2fd0aap-17f, -0x1.75344ep-6f, -0x1.b82ce4p-6f, -0x1.fa69d8p-6f,
         -0x1.2e3da4p-5f, -0x1.6e93cep-5f, -0x1.ad532ep-5f, -0x1.e9ebc2p-5f,
         -0x1.2060e8p-4f, -0x1.55fc38p-4f, -0x1.85d956p-4f, -0x1.afcb9ap-4f,
-        -0x1.e2c66cp-4f, -0x1.089002p-3f, -0x1.1464c8p-3f, -0x1.16a6b0p-3f,
+        -0x1.e2c66cp-4f, -0x1.089002p-3f, -0x1.1464c8p-3f, -0x1.16a6bp-3f,
         -0x1.0cce0ap-3f, -0x1.e28dbep-4f, -0x1.9fa7f6p-4f, -0x1.5e077ep-4f,
         -0x1.09d266p-4f, -0x1.70142cp-5f, -0x1.030238p-5f, -0x1.75f2f6p-6f,
-        -0x1.dfc5f2p-7f, -0x1.1e649ep-7f, -0x1.6f24d0p-8f, -0x1.f0c758p-9f,
-        -0x1.5a1a3ep-9f, 0.0f, 0.0f, 0.0f,
+        -0x1.dfc5f2p-7f, -0x1.1e649ep-7f, -0x1.6f24dp-8f, -0x1.f0c758p-9f,
+        -0x1.5a1a3ep-9f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
     {  // c2
         -0x1.0e4de8p-3f, -0x1.0c34ccp-3f, -0x1.0a4b16p-3f, -0x1.081598p-3f,
-        -0x1.043850p-3f, -0x1.fc1d06p-4f, -0x1.ed9d7ap-4f, -0x1.dd2f16p-4f,
-        -0x1.c13040p-4f, -0x1.969b00p-4f, -0x1.67c6ecp-4f, -0x1.362762p-4f,
-        -0x1.d4f5eap-5f, -0x1.13d846p-5f, -0x1.ab5e20p-7f, 0x1.cc3ccep-9f,
+        -0x1.04385p-3f, -0x1.fc1d06p-4f, -0x1.ed9d7ap-4f, -0x1.dd2f16p-4f,
+        -0x1.c1304p-4f, -0x1.969bp-4f, -0x1.67c6ecp-4f, -0x1.362762p-4f,
+        -0x1.d4f5eap-5f, -0x1.13d846p-5f, -0x1.ab5e2p-7f, 0x1.cc3ccep-9f,
         0x1.516ddep-6f, 0x1.002924p-5f, 0x1.0f017cp-5f, 0x1.f3da62p-6f,
         0x1.8af334p-6f, 0x1.0a29f2p-6f, 0x1.5f61d4p-7f, 0x1.d5be06p-8f,
         0x1.0b10d6p-8f, 0x1.116a92p-9f, 0x1.310634p-10f, 0x1.6c3ac6p-11f,
-        0x1.c36c20p-12f, 0.0f, 0.0f, 0.0f,
+        0x1.c36c2p-12f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
     {  // c3
-        -0x1.2d5f04p-4f, 0x1.2c15b2p-6f, 0x1.5f3c70p-6f, 0x1.942a66p-6f,
+        -0x1.2d5f04p-4f, 0x1.2c15b2p-6f, 0x1.5f3c7p-6f, 0x1.942a66p-6f,
         0x1.dded28p-6f, 0x1.1e2624p-5f, 0x1.4a59fcp-5f, 0x1.735216p-5f,
-        0x1.a857b2p-5f, 0x1.e02000p-5f, 0x1.02b810p-4f, 0x1.0c7acep-4f,
-        0x1.0ba466p-4f, 0x1.e7c760p-5f, 0x1.97b2bep-5f, 0x1.3bae98p-5f,
-        0x1.72047ap-6f, 0x1.d4cc3ep-8f, -0x1.564a50p-10f, -0x1.43f800p-8f,
+        0x1.a857b2p-5f, 0x1.e02p-5f, 0x1.02b81p-4f, 0x1.0c7acep-4f,
+        0x1.0ba466p-4f, 0x1.e7c76p-5f, 0x1.97b2bep-5f, 0x1.3bae98p-5f,
+        0x1.72047ap-6f, 0x1.d4cc3ep-8f, -0x1.564a5p-10f, -0x1.43f8p-8f,
         -0x1.803e2cp-8f, -0x1.250276p-8f, -0x1.8210dap-9f, -0x1.ed710cp-10f,
-        -0x1.fdfe30p-11f, -0x1.c6e676p-12f, -0x1.bcfe7cp-13f, -0x1.d6d2aep-14f,
-        -0x1.04289ep-14f, 0.0f, 0.0f, 0.0f,
+        -0x1.fdfe3p-11f, -0x1.c6e676p-12f, -0x1.bcfe7cp-13f, -0x1.d6d2aep-14f,
+        -0x1.04289ep-14f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
     {  // c4
         0x1.de75fep+0f, 0x1.aa1cc6p-5f, 0x1.a335a6p-5f, 0x1.42866ep-4f,
         0x1.8c0e24p-5f, 0x1.66ceeep-5f, 0x1.54714ap-5f, 0x1.5052c2p-5f,
         0x1.02b8c6p-5f, 0x1.7739dap-6f, 0x1.c6dbc8p-7f, 0x1.58795ep-8f,
         -0x1.81c492p-8f, -0x1.0d32a4p-6f, -0x1.63db14p-6f, -0x1.7366b8p-6f,
-        -0x1.39af68p-6f, -0x1.7f3680p-7f, -0x1.71f026p-8f, -0x1.059604p-9f,
+        -0x1.39af68p-6f, -0x1.7f368p-7f, -0x1.71f026p-8f, -0x1.059604p-9f,
         0x1.459df2p-12f, 0x1.b7ace2p-11f, 0x1.556fe8p-11f, 0x1.bbf99ap-12f,
-        0x1.b2b06cp-13f, 0x1.59c0e0p-14f, 0x1.2bb104p-15f, 0x1.1a75a0p-16f,
-        0x1.173680p-17f, 0.0f, 0.0f, 0.0f,
+        0x1.b2b06cp-13f, 0x1.59c0ep-14f, 0x1.2bb104p-15f, 0x1.1a75ap-16f,
+        0x1.17368p-17f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
     {  // c5
         -0x1.4a412ep+4f, -0x1.177566p-1f, 0x1.052dfcp-1f, -0x1.d1912cp-1f,
-        -0x1.cf7f18p-5f, 0x1.55aef6p-5f, 0x1.0f9f00p-4f, -0x1.13ef24p-3f,
-        -0x1.10919cp-5f, -0x1.2f6860p-5f, -0x1.00a1e8p-5f, -0x1.27dba4p-5f,
-        -0x1.59d912p-6f, -0x1.a707cap-7f, -0x1.130288p-8f, 0x1.1e7910p-11f,
+        -0x1.cf7f18p-5f, 0x1.55aef6p-5f, 0x1.0f9fp-4f, -0x1.13ef24p-3f,
+        -0x1.10919cp-5f, -0x1.2f686p-5f, -0x1.00a1e8p-5f, -0x1.27dba4p-5f,
+        -0x1.59d912p-6f, -0x1.a707cap-7f, -0x1.130288p-8f, 0x1.1e791p-11f,
         0x1.5e2068p-8f, 0x1.774868p-8f, 0x1.f517c8p-9f, 0x1.0f771ep-9f,
         0x1.42345cp-11f, -0x1.3880eap-17f, -0x1.9d6116p-14f, -0x1.48bcbcp-14f,
         -0x1.4e7a52p-15f, -0x1.ed9c12p-17f, -0x1.7f8f54p-18f, -0x1.448ca4p-19f,
-        -0x1.1ee7c0p-20f, 0.0f, 0.0f, 0.0f,
+        -0x1.1ee7cp-20f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
     {  // c6
         0x1.600f0cp+6f, -0x1.ec82a6p+1f, -0x1.12e112p+2f, -0x1.247d98p+8f,
-        -0x1.76e588p+0f, 0x1.2b23ccp+1f, -0x1.21627cp-2f, -0x1.0133b0p+3f,
+        -0x1.76e588p+0f, 0x1.2b23ccp+1f, -0x1.21627cp-2f, -0x1.0133bp+3f,
         -0x1.068cbcp-6f, -0x1.6fe7f4p-4f, -0x1.093892p-5f, 0x1.48f40ap-7f,
         0x1.5d5f04p-7f, 0x1.7d7482p-7f, 0x1.11873ap-7f, 0x1.a88644p-8f,
-        0x1.f0d8f8p-10f, -0x1.e10d7cp-11f, -0x1.5d4c80p-10f, -0x1.f1c396p-11f,
+        0x1.f0d8f8p-10f, -0x1.e10d7cp-11f, -0x1.5d4c8p-10f, -0x1.f1c396p-11f,
         -0x1.a7895ap-12f, -0x1.447fbap-14f, -0x1.f1b2bcp-21f, 0x1.4a4726p-17f,
-        0x1.b77edap-18f, 0x1.42de9ep-19f, 0x1.cbb100p-21f, 0x1.62b8f4p-22f,
-        0x1.18c1d0p-23f, 0.0f, 0.0f, 0.0f,
+        0x1.b77edap-18f, 0x1.42de9ep-19f, 0x1.cbb1p-21f, 0x1.62b8f4p-22f,
+        0x1.18c1dp-23f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     },
 };
