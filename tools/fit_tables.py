@@ -37,10 +37,15 @@ float32 lowest order first, each rounding absorbed by refitting the still-free o
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fit_polynomials import F32, fma_f32, hexf  # the tools' shared helpers
 
 N_INTERVALS = 32
 FIRST_EXPONENT = -4  # interval 0 starts at 2^-4 (and takes everything below it)
@@ -83,19 +88,6 @@ SPECS = {
     "gelu_g": Spec("GeluG", gelu_g, 5, float(np.float32(14.5)), (0.0, 0.5)),
     "tanhshrink_h": Spec("TanhshrinkH", tanhshrink_h, 6, float(np.float32(9.1)), ()),
 }
-
-
-def fma_f32(a, b, c) -> np.ndarray:
-    """float32 fma with one rounding: the product is exact in float64, and the sum is
-    rounded to odd in float64 before the cast (no double rounding)."""
-    a, b, c = (np.asarray(v, np.float64) for v in np.broadcast_arrays(a, b, c))
-    p = a * b
-    s = p + c
-    bb = s - p
-    err = (p - (s - bb)) + (c - bb)
-    even = (np.ascontiguousarray(s).view(np.int64) & 1) == 0
-    s = np.where((err != 0) & even, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
-    return s.astype(np.float32)
 
 
 def interval_bounds(spec: Spec, i: int) -> tuple[float, float]:
@@ -175,16 +167,6 @@ def check_points(spec: Spec, i: int, n: int) -> np.ndarray:
     return bits.astype(np.int32).view(np.float32)
 
 
-def c_float(v: float) -> str:
-    """A float32 value as a C hex literal with 6 fraction digits."""
-    if v == 0:
-        return "0.0f"
-    m, e = np.frexp(np.float64(np.float32(v)))  # v = m 2^e, 0.5 <= |m| < 1
-    sign = "-" if m < 0 else ""
-    frac = int(round((abs(m) * 2 - 1) * 2**24))  # 23 bits, shifted to 6 hex digits
-    return f"{sign}0x1.{frac:06x}p{e - 1:+d}f"
-
-
 def print_table(spec: Spec, n_check: int) -> None:
     table = [fit_interval(spec, i) for i in range(N_INTERVALS)]
     worst = 0.0
@@ -201,10 +183,10 @@ def print_table(spec: Spec, n_check: int) -> None:
     print(f"// worst {worst:.3f} ulp")
     rows = [[b for b, _ in table]] + [[c[k] for _, c in table] for k in range(spec.degree + 1)]
     print(f"alignas(64) constexpr float k{spec.name}Table[{spec.degree + 2}][{N_INTERVALS}] = {{")
-    for name, row in zip(["b"] + [f"c{k}" for k in range(spec.degree + 1)], rows):
+    for name, row in zip(["b"] + [f"c{k}" for k in range(spec.degree + 1)], rows, strict=True):
         print(f"    {{  // {name}")
         for j in range(0, N_INTERVALS, 4):
-            print("        " + ", ".join(c_float(v) for v in row[j:j + 4]) + ",")
+            print("        " + ", ".join(hexf(v, F32) for v in row[j:j + 4]) + ",")
         print("    },")
     print("};")
 

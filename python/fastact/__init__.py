@@ -18,7 +18,7 @@ The kernels are chosen at import for the best instruction set of the CPU (``get_
 
 from __future__ import annotations
 
-from . import _catalog
+from . import _catalog, _structured
 from ._catalog import REQUIRED
 from ._core import (
     ACTIVATIONS as _CORE_NAMES,
@@ -36,20 +36,7 @@ from ._core import (
 from ._core import backward as _backward
 from ._core import build_info as _build_info
 from ._core import forward as _forward
-from ._structured import (
-    glu,
-    glu_backward,
-    log_softmax,
-    log_softmax_backward,
-    maxout,
-    maxout_backward,
-    prelu,
-    prelu_backward,
-    softmax,
-    softmax_backward,
-    softmin,
-    softmin_backward,
-)
+from ._structured import *  # the structured activations, _structured.__all__
 
 __version__ = _build_info()["version"]
 
@@ -79,7 +66,7 @@ def info(name: str) -> dict:
         "derivative": act.derivative,
         "backward_from_y": bool(_CORE_FROM_Y[_CORE_NAMES.index(name)]),
         "max_ulp": {"float32": act.max_ulp[0], "float64": act.max_ulp[1]},
-        "measured_ulp": dict(zip(("float32", "float64"), _catalog.MEASURED_ULP[name])),
+        "measured_ulp": dict(zip(("float32", "float64"), _catalog.MEASURED_ULP[name], strict=True)),
         "kinks": act.kinks,
         "special_values": act.special,
         "notes": act.notes,
@@ -168,16 +155,5 @@ __all__ = [  # noqa: PLE0604 (the activation names are strings from the core's l
     "set_num_threads",
     *_CORE_NAMES,
     *(f"{n}_backward" for n in _CORE_NAMES),
-    "glu",
-    "glu_backward",
-    "log_softmax",
-    "log_softmax_backward",
-    "maxout",
-    "maxout_backward",
-    "prelu",
-    "prelu_backward",
-    "softmax",
-    "softmax_backward",
-    "softmin",
-    "softmin_backward",
+    *_structured.__all__,
 ]
