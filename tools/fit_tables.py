@@ -3,7 +3,7 @@
 tanh(a), the GELU's G(a) = (a/2) erfcx(a/sqrt2) (x Phi(x) = -exp(-x^2/2) G(|x|) for x < 0,
 x - exp(-x^2/2) G(|x|) for x > 0), and tanhshrink's H(a) = (a - tanh(a)) / a^3.
 
-Usage:  python3 tools/fit_tables.py [tanh|gelu_g|tanhshrink_h ...] [--check N]
+Usage:  python3 tools/fit_tables.py [tanh|gelu_g|gelu_k|tanhshrink_h ...] [--check N]
         (numpy, scipy; ~1 min)
 
 Prints each C++ table (hex-float literals) and, per interval, the measured error of the exact
@@ -59,6 +59,13 @@ def gelu_g(s: np.ndarray) -> np.ndarray:
     return s / 2 * erfcx(s / np.sqrt(2.0))
 
 
+def gelu_k(s: np.ndarray) -> np.ndarray:
+    """K(s) = G(s)/s = erfcx(s/sqrt2)/2 (1/2 at 0): GELU's derivative without a division."""
+    from scipy.special import erfcx
+
+    return erfcx(np.asarray(s, np.float64) / np.sqrt(2.0)) / 2
+
+
 def tanhshrink_h(a: np.ndarray) -> np.ndarray:
     """H(a) = (a - tanh(a)) / a^3 (1/3 at 0), to full relative accuracy: its Taylor series
     below 0.25 (error < 1e-14), the difference above (cancellation < 100x in float64)."""
@@ -86,6 +93,7 @@ class Spec:
 SPECS = {
     "tanh": Spec("Tanh", np.tanh, 5, float(np.float32(9.1)), (0.0, 1.0)),
     "gelu_g": Spec("GeluG", gelu_g, 5, float(np.float32(14.5)), (0.0, 0.5)),
+    "gelu_k": Spec("GeluK", gelu_k, 5, float(np.float32(14.5)), (0.5,)),
     "tanhshrink_h": Spec("TanhshrinkH", tanhshrink_h, 6, float(np.float32(9.1)), ()),
 }
 

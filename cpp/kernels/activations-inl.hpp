@@ -676,8 +676,16 @@ struct Tanhshrink {
     return select(x == V::set(0), V::set(0), bit_xor(y, sign_bit(x)));
   }
   V backward_from_x(V x, V dy) const {
-    const V t = Tanh<V>(Params{}).forward(x);
-    return dy * (t * t) + V::set(0);  // +0 for a zero product, as g - g (1 - t^2) gives
+    // float32: tanh(|x|) from the table, its sign irrelevant under the square.
+    V t;
+    if constexpr (std::is_same_v<typename V::T, float>) {
+      t = tanh_magnitude_float_table(x);
+    } else {
+      t = Tanh<V>(Params{}).forward(x);
+    }
+    // dy t^2 rounded once; + 0 in the same FMA turns a zero product into +0, as
+    // g - g (1 - t^2) gives.
+    return fma(dy, t * t, V::set(0));
   }
 };
 
@@ -820,24 +828,26 @@ V gelu_small_q(V x2) {
 // (no 1/sqrt2 scaling), and for x -> 0 G(s) = s/2 (1 - ...) exactly scaled.
 // gelu(+-0) = +-0, gelu(inf) = inf, gelu(-inf) is forced to NaN by the caller.
 // Measured: 2.40 ulp over all 2^32 float32 inputs (the tanh form: 1.98).
+// The backward reads K(s) = G(s)/s (kGeluKTable) in the same way.
 template <class V>
 struct GeluTableParts {
-  V g;             // G(|x|)
+  V f;             // the table's function of |x|: G or K
   ExpParts<V> e;   // exp(-x^2/2)
 };
-template <class V>
-GeluTableParts<V> gelu_table_parts(V x) {
-  const V minus_half = V::set(-0.5f);
-  const V x2 = x * x;
-  // -x^2/2 = z + z_lo exactly (z_lo is NaN where x^2 overflowed: exp's mantissa is 0 there).
-  return {table_polynomial(kGeluGTable, min(V::set(kGeluGTableMaxArg), abs(x))),
-          exp_parts_nonpositive(x2 * minus_half, fma(x, x, -x2) * minus_half)};
+template <class V, std::size_t Rows>
+GeluTableParts<V> gelu_table_parts(V x, const float (&table)[Rows][32]) {
+  // -x^2/2 = z + z_lo exactly, from the exact -x/2 (z_lo is inf where z overflowed: exp's
+  // mantissa is 0 there).
+  const V h = x * V::set(-0.5f);
+  const V z = h * x;
+  return {table_polynomial(table, min(V::set(kGeluGTableMaxArg), abs(x))),
+          exp_parts_nonpositive(z, fma(h, x, -z))};
 }
 template <class V>
 V gelu_float_table(V x) {
-  const GeluTableParts<V> p = gelu_table_parts(x);
-  const V y_neg = -ldexp(p.e.mantissa * p.g, p.e.exponent);
-  const V y_pos = fnma(ldexp(p.e.mantissa, p.e.exponent), p.g, x);
+  const GeluTableParts<V> p = gelu_table_parts(x, kGeluGTable);
+  const V y_neg = -ldexp(p.e.mantissa * p.f, p.e.exponent);
+  const V y_pos = fnma(ldexp(p.e.mantissa, p.e.exponent), p.f, x);
   return select(x < V::set(0), y_neg, y_pos);
 }
 
@@ -882,17 +892,13 @@ struct Gelu {
     // Phi(x) + x phi(x), phi(x) = exp(-a^2) / sqrt(2 pi).
     const V inv_sqrt_2pi = V::set(T(0.3989422804014327));
     if constexpr (std::is_same_v<T, float>) {
-      // G(s)/s = erfcx(s/sqrt2)/2 = Phi(x)/e for x < 0, e = exp(-x^2/2):
-      // x < 0: 2^n m (G/s - s/sqrt(2 pi)), scaled last; x >= 0: 1 - e G/s + s e/sqrt(2 pi).
+      // With s = |x| and e = exp(-x^2/2): Phi(-s) = e K(s), K(s) = erfcx(s/sqrt2)/2, and
+      // s phi(x) = s e/sqrt(2 pi). So v = e (K - s/sqrt(2 pi)) (scaled last) is the
+      // derivative for x < 0, and 1 - v for x >= 0 (Phi(x) = 1 - Phi(-x)).
       const V s = abs(x);
-      const GeluTableParts<V> p = gelu_table_parts(x);
-      const V e = ldexp(p.e.mantissa, p.e.exponent);
-      // Below 2^-24, G/s = 1/2 - s/sqrt(2 pi) + ... rounds to 1/2 (and G itself may be
-      // subnormal, its quotient inexact).
-      const V q = select(s < V::set(0x1p-24f), V::set(0.5f), p.g / s);
-      const V d_neg = ldexp(p.e.mantissa * (q - s * inv_sqrt_2pi), p.e.exponent);
-      const V d_pos = fnma(e, q, V::set(1)) + s * (e * inv_sqrt_2pi);
-      const V d = select(x < V::set(0), d_neg, d_pos) + V::set(0);  // + 0 as below
+      const GeluTableParts<V> p = gelu_table_parts(x, kGeluKTable);
+      const V v = ldexp(p.e.mantissa * fnma(s, inv_sqrt_2pi, p.f), p.e.exponent);
+      const V d = select(x < V::set(0), v, V::set(1) - v) + V::set(0);  // + 0 as below
       return select(s == inf, nan, dy * d);
     } else {
       const GeluErfParts<V> p = gelu_erf_parts(x);
@@ -914,6 +920,10 @@ struct Gelu {
 // The research activations of the lecture notes (not in PyTorch). Their powers are
 // evaluated in float64 (in_float64), where exp(y log x) loses only |y log x| float64 ulps,
 // far below a float32 ulp; float64 kernels inherit that growth for large |y log x|.
+// float32 needs only the plain float64 log and exp for that (Precision::seed of
+// scaled_power); float64 carries the exponent as a two-term value (Precision::full).
+template <class T>
+constexpr Precision kPowerPrecision = std::is_same_v<T, float> ? Precision::seed : Precision::full;
 
 // arelu(k, n): approximate ReLU, y = k x^n for x > 0, +0 for x <= 0;
 // dy/dx = k n x^(n-1) for x > 0, 0 for x <= 0 (also at the kink). NaN -> NaN.
@@ -933,13 +943,13 @@ struct Arelu {
   static double log_of_positive(double c) { return c > 0 ? std::log(c) : 0.0; }
   V forward(V x) const {
     const double kd = k, nd = n, lk = log_k;
-    const V y = in_float64(x, [=](auto v) { return scaled_power(v, kd, lk, nd); });
+    const V y = in_float64(x, [=](auto v) { return scaled_power<kPowerPrecision<T>>(v, kd, lk, nd); });
     return select(x > V::set(0), y, select(is_nan(x), x, V::set(0)));
   }
   V backward_from_x(V x, V dy) const {
     const double kn = double(k) * double(n), lkn = log_kn, n1 = double(n) - 1;
     // dy times the derivative in float64: the derivative alone may exceed the float32 range.
-    const V g = in_float64(x, dy, [=](auto v, auto w) { return w * scaled_power(v, kn, lkn, n1); });
+    const V g = in_float64(x, dy, [=](auto v, auto w) { return w * scaled_power<kPowerPrecision<T>>(v, kn, lkn, n1); });
     return select(x > V::set(0), g, select(is_nan(x), x, V::set(0)));
   }
 };
@@ -951,7 +961,12 @@ struct Arelu {
 // (the second form, without the 1 - y cancellation). At the end points it is the one-sided
 // limit: -inf at 0 and +inf at 1 for 0 < alpha < 1; k/(1+k)^2 at 0 for alpha = 0;
 // -k/(1+k)^2 at 1 for alpha = 1; the formula gives the remaining end values itself.
-// Computed in float64 (in_float64). Error: float32 <= 1 ulp.
+// alpha = 1/2 (the default), float32: natively, t = k sqrt(x - x^2) (the radicand rounded
+// once by an FMA, the square root correctly rounded on every ISA), k s kept as hi + lo and
+// one corrected quotient 1 / (1 + t); for k <= 2, 1 + t lies in [1, 2] and needs no
+// division. Its derivative k (x - 1/2) / (s (1 + t)^2) by one division. Everything else
+// (other alpha, float64) in float64 (in_float64).
+// Error: float32 <= 2 ulp (the share of t's rounding in y is t / (1 + t) < 1).
 // Measured: float32 0.50 ulp over all 2^32 inputs.
 template <class V>
 struct Sbaf {
@@ -959,20 +974,49 @@ struct Sbaf {
   using T = typename V::T;
   T k, alpha;  // the parameters in the element type, as every kernel takes them
   double log_k;  // k > 0 (checked by the bindings)
-  // alpha = 1/2 (the default): x^a (1 - x)^(1 - a) = sqrt(x (1 - x)), one correctly rounded
-  // square root instead of two powers (x (1 - x) is exact in float64 for float32 x).
+  // alpha = 1/2: x^a (1 - x)^(1 - a) = sqrt(x (1 - x)), one correctly rounded square root
+  // instead of two powers (x (1 - x) is exact in float64 for float32 x).
   bool half;
+  bool k_at_most_2;  // then 1 + k sqrt(x (1 - x)) <= 2
   explicit Sbaf(const Params& p)
-      : k(T(p.v[0])), alpha(T(p.v[1])), log_k(std::log(double(k))), half(alpha == T(0.5)) {}
+      : k(T(p.v[0])),
+        alpha(T(p.v[1])),
+        log_k(std::log(double(k))),
+        half(alpha == T(0.5)),
+        k_at_most_2(k <= T(2)) {}
+  static constexpr bool kNativeHalf = std::is_same_v<T, float>;
+  // 1 / (1 + k sqrt(x - x^2)) for 0 <= x <= 1 (alpha = 1/2).
+  V forward_half(V x) const {
+    const V one = V::set(1), kv = V::set(k);
+    const V s = sqrt(fnma(x, x, x));
+    const V t = kv * s;
+    const V t_lo = fma(kv, s, -t);
+    if (k_at_most_2) {
+      const TwoSum<V> d = fast_two_sum(one, t);
+      return divide_by_double_word<V, false, Denominator::one_to_two>(one, d.s, d.err + t_lo);
+    }
+    const TwoSum<V> d = fast_two_sum(max(one, t), min(one, t));
+    return divide_by_double_word<V, false>(one, d.s, d.err + t_lo);
+  }
+  // dy k (x - 1/2) / (s (1 + t)^2); + 0 under the root makes x = -0 the end point 0 (-inf).
+  V backward_half(V x, V dy) const {
+    const V kv = V::set(k);
+    const V s = sqrt(fnma(x, x, x) + V::set(0));
+    const V d = V::set(1) + kv * s;
+    return dy * ((kv * (x - V::set(T(0.5)))) / (s * (d * d)));
+  }
   // k x^alpha (1 - x)^(1 - alpha), the exponent summed as a two-term value.
   template <class W>
   W t_of(W x) const {
     if (half) return W::set(double(k)) * sqrt(x * (W::set(1) - x));
-    return scaled_power(x, double(k), log_k, double(alpha)) *
-           scaled_power(W::set(1) - x, 1.0, 0.0, 1 - double(alpha));
+    return scaled_power<kPowerPrecision<T>>(x, double(k), log_k, double(alpha)) *
+           scaled_power<kPowerPrecision<T>>(W::set(1) - x, 1.0, 0.0, 1 - double(alpha));
   }
   static typename V::Mask outside(V x) { return !((x >= V::set(0)) & (x <= V::set(1))); }
   V forward(V x) const {
+    if constexpr (kNativeHalf) {
+      if (half) return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), forward_half(x));
+    }
     const V y = in_float64(x, [this](auto v) {
       using W = decltype(v);
       return W::set(1) / (W::set(1) + t_of(v));
@@ -980,6 +1024,9 @@ struct Sbaf {
     return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), y);
   }
   V backward_from_x(V x, V dy) const {
+    if constexpr (kNativeHalf) {
+      if (half) return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), backward_half(x, dy));
+    }
     // dy times the derivative, in float64 (one rounding for float32).
     const V g = in_float64(x, dy, [this](auto v, auto w) {
       using W = decltype(v);
@@ -988,8 +1035,8 @@ struct Sbaf {
       const double a = alpha, kd = k;
       // + 0: x = -0 is the end point 0 (+0 under the root: -inf, not +inf, at x = -0).
       const W inner = half ? W::set(kd) * (v - W::set(0.5)) / sqrt(v * (one - v) + W::set(0))
-                           : scaled_power(v, kd, log_k, a - 1) *
-                                 scaled_power(one - v, 1.0, 0.0, -a) * (v - W::set(a));
+                           : scaled_power<kPowerPrecision<T>>(v, kd, log_k, a - 1) *
+                                 scaled_power<kPowerPrecision<T>>(one - v, 1.0, 0.0, -a) * (v - W::set(a));
       W r = inner / (den * den);
       const W edge = W::set(kd / ((1 + kd) * (1 + kd)));
       if (alpha == 0) r = select(v == W::set(0), edge, r);

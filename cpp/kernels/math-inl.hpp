@@ -451,10 +451,17 @@ V exp_double_word(TwoSum<V> z) {
 // c * b^e for b >= 0 with b^0 = 1 (also for b = 0): exp(e log b + log c), the exponent
 // carried as a two-term value, so the result is within about 1.5 ulps of the true power
 // whatever the size of e log b. log_c = log(c) for c > 0 (c <= 0 multiplies at the end).
-template <class V>
+// Precision::seed: for a float64 evaluation of a float32 result (in_float64), where the
+// plain log and exp are already some 2^-40 of the float32 ulp away for any exponent that
+// does not overflow float32: the two-term exponent (and log's division) are skipped.
+template <Precision P = Precision::full, class V>
 V scaled_power(V b, double c, double log_c, double e) {
   using T = typename V::T;
   if (e == 0) return V::set(T(c));
+  if constexpr (P == Precision::seed) {
+    const V z = V::set(T(e)) * log(b);
+    return c > 0 ? exp(z + V::set(T(log_c))) : V::set(T(c)) * exp(z);
+  }
   const TwoSum<V> lb = log_double_word(b);
   const V ev = V::set(T(e));
   const V z = ev * lb.s;
@@ -661,12 +668,16 @@ alignas(64) constexpr float kTanhTable[7][32] = {
 };
 
 
-// tanh for float32: the table on |x|, the sign of x restored. NaN -> NaN (|x| quietened,
-// sign of x), +-inf -> +-1.
+// tanh for float32: the table on |x| (tanh_magnitude_float_table: tanh(|x|) >= 0), the sign
+// of x restored. NaN -> NaN (|x| quietened, sign of x), +-inf -> +-1.
+template <class V>
+V tanh_magnitude_float_table(V x) {
+  const V a = min(V::set(kTanhTableMaxArg), abs(x));  // NaN stays NaN (second operand)
+  return table_polynomial(kTanhTable, a);
+}
 template <class V>
 V tanh_float_table(V x) {
-  const V a = min(V::set(kTanhTableMaxArg), abs(x));  // NaN stays NaN (second operand)
-  return bit_or(table_polynomial(kTanhTable, a), sign_bit(x));  // the polynomial is >= 0
+  return bit_or(tanh_magnitude_float_table(x), sign_bit(x));
 }
 
 // G(s) = (s/2) erfcx(s/sqrt2) for the float32 GELU (x Phi(x) = -exp(-x^2/2) G(|x|) for
@@ -743,6 +754,82 @@ alignas(64) constexpr float kGeluGTable[7][32] = {
         0x1.2c5bc8p-11f, 0x1.093adap-12f, 0x1.f4585cp-14f, 0x1.f1c4a8p-15f,
         0x1.873bacp-16f, 0x1.fbe484p-18f, 0x1.7a008ep-19f, 0x1.39c9a4p-20f,
         0x1.92df7p-22f, 0x1.b0ed8ep-24f, 0x1.1b99e8p-25f, 0x1.8ffef2p-27f,
+    },
+};
+
+// K(s) = G(s)/s = erfcx(s/sqrt2)/2 for the float32 GELU derivative (Phi(x) = exp(-x^2/2) K(|x|)
+// for x < 0): the same intervals and clamp as G, no division. Worst interval 1.26 ulp
+// (interval 28); interval 0 holds c0 = 1/2.
+alignas(64) constexpr float kGeluKTable[7][32] = {
+    {  // b
+        0x0p+0f, 0x1.5fef2cp-4f, 0x1.a00fe6p-4f, 0x1.dffb02p-4f,
+        0x1.1feaeep-3f, 0x1.6011dp-3f, 0x1.a00bp-3f, 0x1.dfe36p-3f,
+        0x1.1ff068p-2f, 0x1.5ff74cp-2f, 0x1.9fed8ep-2f, 0x1.e00538p-2f,
+        0x1.1ff9aap-1f, 0x1.5ff83cp-1f, 0x1.a003dp-1f, 0x1.e015dp-1f,
+        0x1.1ffd3cp+0f, 0x1.600aa2p+0f, 0x1.a01f18p+0f, 0x1.dfff94p+0f,
+        0x1.1ff024p+1f, 0x1.5fe1e6p+1f, 0x1.a0190ep+1f, 0x1.e006ccp+1f,
+        0x1.1fe0cp+2f, 0x1.6016ecp+2f, 0x1.a007bcp+2f, 0x1.e013f4p+2f,
+        0x1.1fe21ep+3f, 0x1.5ff19ep+3f, 0x1.9fedcep+3f, 0x1.c81b94p+3f,
+    },
+    {  // c0
+        0x1p-1f, 0x1.deb4ep-2f, 0x1.d9025p-2f, 0x1.d36fc4p-2f,
+        0x1.cb4608p-2f, 0x1.c0b2b2p-2f, 0x1.b688e8p-2f, 0x1.acc168p-2f,
+        0x1.9eb328p-2f, 0x1.8d1426p-2f, 0x1.7ca958p-2f, 0x1.6d4c38p-2f,
+        0x1.582326p-2f, 0x1.3eeb6cp-2f, 0x1.28a494p-2f, 0x1.14e0a6p-2f,
+        0x1.f67306p-3f, 0x1.bdb178p-3f, 0x1.8f53ep-3f, 0x1.690b6ep-3f,
+        0x1.3abb6p-3f, 0x1.0bcc6ap-3f, 0x1.d09ae2p-4f, 0x1.99bd8ap-4f,
+        0x1.5b7d78p-4f, 0x1.200dfap-4f, 0x1.eb9d3ep-5f, 0x1.ac515ap-5f,
+        0x1.66f118p-5f, 0x1.26c0aap-5f, 0x1.f3f36p-6f, 0x1.c85a44p-6f,
+    },
+    {  // c1
+        -0x1.988454p-2f, -0x1.6f62cp-2f, -0x1.687842p-2f, -0x1.61bdccp-2f,
+        -0x1.57f334p-2f, -0x1.4b61b6p-2f, -0x1.3f6e2ap-2f, -0x1.340cfep-2f,
+        -0x1.23e84p-2f, -0x1.1008c6p-2f, -0x1.fbccc6p-3f, -0x1.da8d78p-3f,
+        -0x1.ade9ap-3f, -0x1.7a8e9ep-3f, -0x1.4ef8ccp-3f, -0x1.29cbd8p-3f,
+        -0x1.f7995ap-4f, -0x1.98443ep-4f, -0x1.4fdfb4p-4f, -0x1.1827a2p-4f,
+        -0x1.b42836p-5f, -0x1.4355f6p-5f, -0x1.eefbf6p-6f, -0x1.85d316p-6f,
+        -0x1.1c1974p-6f, -0x1.8aea18p-7f, -0x1.21a476p-7f, -0x1.b9d76ep-8f,
+        -0x1.37bf9ap-8f, -0x1.a5fc6ep-9f, -0x1.302cdp-9f, -0x1.fb5ap-10f,
+    },
+    {  // c2
+        0x1.00005ap-2f, 0x1.bf23b6p-3f, 0x1.b464d2p-3f, 0x1.a9fbe8p-3f,
+        0x1.9aeb5ap-3f, 0x1.87bb0cp-3f, 0x1.75a4ecp-3f, 0x1.6492bp-3f,
+        0x1.4c9e46p-3f, 0x1.2f937p-3f, 0x1.15885p-3f, 0x1.fc23bp-4f,
+        0x1.be7834p-4f, 0x1.799a88p-4f, 0x1.411c84p-4f, 0x1.128582p-4f,
+        0x1.b65ed4p-5f, 0x1.49f41ap-5f, 0x1.f966c6p-6f, 0x1.899a04p-6f,
+        0x1.15c86cp-6f, 0x1.6ca216p-7f, 0x1.f2af04p-8f, 0x1.62137ep-8f,
+        0x1.c034bp-9f, 0x1.07b49cp-9f, 0x1.4e9304p-10f, 0x1.c0c4ap-11f,
+        0x1.0bba0ep-11f, 0x1.2bbc5p-12f, 0x1.700a3cp-13f, 0x1.18b1e8p-13f,
+    },
+    {  // c3
+        -0x1.1071a8p-3f, -0x1.ce3b7ep-4f, -0x1.bf93ccp-4f, -0x1.b6cf8p-4f,
+        -0x1.a3d58cp-4f, -0x1.8c8c0cp-4f, -0x1.7677f6p-4f, -0x1.620df2p-4f,
+        -0x1.4705aep-4f, -0x1.252e8ep-4f, -0x1.0757d2p-4f, -0x1.da20dap-5f,
+        -0x1.95dp-5f, -0x1.4bb984p-5f, -0x1.10a0f2p-5f, -0x1.c2e494p-6f,
+        -0x1.56b498p-6f, -0x1.e3b434p-7f, -0x1.5bfaep-7f, -0x1.fe1d1cp-8f,
+        -0x1.49e7cp-8f, -0x1.83e652p-9f, -0x1.de6deep-10f, -0x1.3494dep-10f,
+        -0x1.56379cp-11f, -0x1.57afp-12f, -0x1.7b464p-13f, -0x1.c114ecp-14f,
+        -0x1.c6eap-15f, -0x1.a69b6ep-16f, -0x1.bad9bep-17f, -0x1.3536f2p-17f,
+    },
+    {  // c4
+        0x1.02ab7cp-4f, 0x1.e76cecp-5f, 0x1.74744p-5f, 0x1.a00426p-5f,
+        0x1.7ed0dcp-5f, 0x1.6348d8p-5f, 0x1.468cb4p-5f, 0x1.3925dp-5f,
+        0x1.1eddcap-5f, 0x1.fabf44p-6f, 0x1.c0911cp-6f, 0x1.8d7b3cp-6f,
+        0x1.4c7fb2p-6f, 0x1.07b514p-6f, 0x1.a4cbdep-7f, 0x1.51bf2p-7f,
+        0x1.ec4026p-8f, 0x1.47db44p-8f, 0x1.bdef26p-9f, 0x1.354972p-9f,
+        0x1.7325bp-10f, 0x1.8a00a8p-11f, 0x1.b93d28p-12f, 0x1.03f572p-12f,
+        0x1.005beep-13f, 0x1.b96c86p-15f, 0x1.a9037ep-16f, 0x1.bd4208p-17f,
+        0x1.843146p-18f, 0x1.2ad678p-19f, 0x1.0b01fcp-20f, 0x1.52d26cp-21f,
+    },
+    {  // c5
+        -0x1.d67bfp-6f, -0x1.882bfap+2f, -0x1.5fd03cp+3f, 0x1.47ef82p+0f,
+        -0x1.c13378p-3f, -0x1.540506p-2f, -0x1.519a56p-1f, -0x1.920b5p-1f,
+        0x1.30a628p-6f, -0x1.85aa14p-8f, -0x1.287782p-6f, 0x1.39b0c6p-7f,
+        -0x1.e9e7b4p-8f, -0x1.4a502ep-8f, -0x1.89228ap-8f, -0x1.ee2cbcp-9f,
+        -0x1.45ecd6p-9f, -0x1.a4e084p-10f, -0x1.0d5842p-10f, -0x1.709a04p-11f,
+        -0x1.8994aep-12f, -0x1.7d383p-13f, -0x1.866ff4p-14f, -0x1.a536cp-15f,
+        -0x1.70235ep-16f, -0x1.1363c4p-17f, -0x1.d0a88ap-19f, -0x1.b0dd7cp-20f,
+        -0x1.41f8p-21f, -0x1.9ece64p-23f, -0x1.3e0facp-24f, -0x1.410bf8p-26f,
     },
 };
 

@@ -101,6 +101,7 @@ inline VecF64 bit_or(VecF64 a, VecF64 b) { return {_mm512_or_pd(a.r, b.r)}; }
 inline VecF64 bit_xor(VecF64 a, VecF64 b) { return {_mm512_xor_pd(a.r, b.r)}; }
 inline VecF64 abs(VecF64 a) { return {_mm512_andnot_pd(_mm512_set1_pd(-0.0), a.r)}; }
 inline VecF64 sqrt(VecF64 a) { return {_mm512_sqrt_pd(a.r)}; }
+inline VecF32 sqrt(VecF32 a) { return {_mm512_sqrt_ps(a.r)}; }
 inline VecF64 sign_bit(VecF64 a) { return {_mm512_and_pd(a.r, _mm512_set1_pd(-0.0))}; }
 inline VecF64 round_even(VecF64 a) {
   return {_mm512_roundscale_pd(a.r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};

@@ -17,7 +17,7 @@
 //   is_nan(a); masks combine with & | and negate with !
 //   select(m, a, b) = m ? a : b, lane by lane
 //   abs(a), sign_bit(a) (= a & -0.0), bit_xor(a, b), bit_or(a, b), bit_and(a, b)
-//   sqrt(a) (float64 vectors; correctly rounded on every ISA)
+//   sqrt(a) (correctly rounded on every ISA)
 //   round_even(a): nearest integer, ties to even
 //   frexp_normal(x) -> {m, k}: x = m * 2^k, 1 <= m < 2, for positive normal finite x
 //   float32 tables: binade_quarter_index(a, first) -> Index32, the lanes'

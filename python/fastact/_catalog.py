@@ -256,13 +256,14 @@ CATALOGUE: tuple[Activation, ...] = (
         "y = 1 / (1 + k * x**alpha * (1 - x)**(1 - alpha)) on [0, 1], NaN outside",
         "y (1 - y) (x - alpha) / (x (1 - x)), the one-sided limits at 0 and 1",
         params=(("k", 0.98), ("alpha", 0.5)),
-        max_ulp=(1.0, 4.0),
+        max_ulp=(2.0, 4.0),
         check=lambda k, alpha: (
             f"k must be > 0, got {k}"
             if not k > 0
             else (f"alpha must be in [0, 1], got {alpha}" if not 0 <= alpha <= 1 else None)
         ),
-        notes="Saha-Bora activation from the lecture notes; computed in float64",
+        notes="Saha-Bora activation from the lecture notes; float32 with alpha = 1/2 "
+        "natively (one square root), otherwise computed in float64",
     ),
     Activation(
         "arelu",
