@@ -81,6 +81,13 @@ def tanhshrink_h(a: np.ndarray) -> np.ndarray:
     return np.where(a < 0.25, series, direct)
 
 
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)), to full relative accuracy in both tails."""
+    from scipy.special import expit
+
+    return expit(np.asarray(x, np.float64))
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str  # the C++ table is k<Name>Table
@@ -88,6 +95,9 @@ class Spec:
     degree: int
     a_max: float
     head: tuple[float, ...]  # interval 0's held coefficients (c0 = 0, ...)
+    # Uniform intervals instead of binade quarters: interval k (UNIFORM_FIRST <= k <
+    # UNIFORM_FIRST + 32) is [(k - 1/2) width, (k + 1/2) width], stored in column k mod 32.
+    width: float | None = None
 
 
 SPECS = {
@@ -95,10 +105,22 @@ SPECS = {
     "gelu_g": Spec("GeluG", gelu_g, 5, float(np.float32(14.5)), (0.0, 0.5)),
     "gelu_k": Spec("GeluK", gelu_k, 5, float(np.float32(14.5)), (0.5,)),
     "tanhshrink_h": Spec("TanhshrinkH", tanhshrink_h, 6, float(np.float32(9.1)), ()),
+    "sigmoid": Spec("Sigmoid", sigmoid, 6, float(np.float32(17.4)), (), width=0.9),
 }
+UNIFORM_FIRST = -12  # with width 0.9: x from -11.25 to 17.55
+UNIFORM_MARGIN = 1e-3  # fitted beyond each end: the kernel's index rounds x * RN(1/width)
+
+
+def uniform_k(spec: Spec, i: int) -> int:
+    """The interval stored in column i."""
+    return UNIFORM_FIRST + (i - UNIFORM_FIRST) % N_INTERVALS
 
 
 def interval_bounds(spec: Spec, i: int) -> tuple[float, float]:
+    if spec.width is not None:
+        k = uniform_k(spec, i)
+        lo, hi = (k - 0.5) * spec.width - UNIFORM_MARGIN, (k + 0.5) * spec.width + UNIFORM_MARGIN
+        return lo, min(hi, spec.a_max)
     e, k = FIRST_EXPONENT + i // 4, i % 4
     lo, hi = 2.0**e * (1 + k / 4), 2.0**e * (1 + (k + 1) / 4)
     return (0.0 if i == 0 else lo), min(hi, spec.a_max)
@@ -136,14 +158,15 @@ def fit_interval(spec: Spec, i: int) -> tuple[float, list[float]]:
         return spec.a_max, [float(np.float32(spec.f(np.array([spec.a_max]))[0]))] + [0.0] * spec.degree
     b = 0.0 if i == 0 else expansion_point(spec, lo, hi)
     nodes = (np.cos(np.pi * (np.arange(4000) + 0.5) / 4000) + 1) / 2 * (hi - lo) + lo
-    if i == 0:
+    if i == 0 and spec.width is None:
         nodes = nodes[nodes > 0]
     t = nodes - b
     f = spec.f(nodes)
     if i == 0 and spec.head:
         coeffs = list(spec.head)
     else:
-        coeffs = [float(np.float32(spec.f(np.array([max(b, 1e-30)]))[0]))]
+        at = b if spec.width is not None else max(b, 1e-30)  # H(0) is 0/0 in its formula
+        coeffs = [float(np.float32(spec.f(np.array([at]))[0]))]
     for k in range(len(coeffs), spec.degree + 1):
         fixed = sum(c * t**j for j, c in enumerate(coeffs))
         free = lawson(t, f, list(range(k, spec.degree + 1)), fixed)
@@ -167,6 +190,12 @@ def ulp_error(spec: Spec, a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def check_points(spec: Spec, i: int, n: int) -> np.ndarray:
     lo, hi = interval_bounds(spec, i)
+    if spec.width is not None:  # a dense grid; around 0 also every power of two down to 2^-140
+        a = np.linspace(lo, hi, n).astype(np.float32)
+        if i == 0:
+            tiny = np.float32(2.0) ** -np.arange(2, 141, dtype=np.float32)
+            a = np.concatenate([a, tiny, -tiny])
+        return a
     lo32 = np.float32(lo if i else np.float32(np.finfo(np.float32).smallest_subnormal))
     hi32 = np.float32(hi)
     bits = np.arange(lo32.view(np.int32), hi32.view(np.int32), dtype=np.int64)

@@ -583,12 +583,15 @@ V tanh_small(V a) {
 constexpr std::uint32_t kTableFirstIndex = (127 - 4) << 2;  // bits(2^-4) >> 21
 
 template <class V, std::size_t Rows>
-V table_polynomial(const float (&table)[Rows][32], V a) {
-  const Index32 i = binade_quarter_index(a, kTableFirstIndex);
+V table_horner(const float (&table)[Rows][32], Index32 i, V a) {
   const V t = a - lookup32(table[0], i);
   V p = lookup32(table[Rows - 1], i);
   for (std::size_t k = Rows - 2; k >= 1; --k) p = fma(p, t, lookup32(table[k], i));
   return p;
+}
+template <class V, std::size_t Rows>
+V table_polynomial(const float (&table)[Rows][32], V a) {
+  return table_horner(table, binade_quarter_index(a, kTableFirstIndex), a);
 }
 
 // tanh(a), a clamped to 9.1 (tanh rounds to 1 from 9.011). Worst interval 0.96 ulp
@@ -756,6 +759,108 @@ alignas(64) constexpr float kGeluGTable[7][32] = {
         0x1.92df7p-22f, 0x1.b0ed8ep-24f, 0x1.1b99e8p-25f, 0x1.8ffef2p-27f,
     },
 };
+
+// sigmoid(x) for float32 on uniform intervals: interval k (-12 <= k <= 19) is
+// [(k - 1/2) w, (k + 1/2) w] with w = 0.9, so x from -11.25 to 17.55, found by rounding
+// x / w to an integer with the magic-number addition (one FMA; vpermt2ps reads k modulo 32
+// straight from the sum's low bits) and stored in column k mod 32; a degree-6 polynomial
+// per interval in t = x - b_k, fitted to relative accuracy (both tails: sigmoid(-11) is
+// 1.7e-5). 7 lookups and 6 FMAs. Below kSigmoidTableMinArg the caller takes another path;
+// above 17.4 sigmoid rounds to 1 (from 17.33), and x is clamped there. Worst interval
+// 1.15 ulp (interval -12). b_0 = 0, so tiny x give 1/2 + x/4 (rounded to 1/2).
+constexpr float kSigmoidTableInvWidth = 0x1.1c71c8p+0f;  // RN(1 / 0.9)
+// round(x * kSigmoidTableInvWidth) >= -12 (ties to even at -12.5) from here up.
+constexpr float kSigmoidTableMinArg = -11.24f;
+constexpr float kSigmoidTableMaxArg = 0x1.166666p+4f;  // 17.4
+alignas(64) constexpr float kSigmoidTable[8][32] = {
+    {  // b
+        0x0p+0f, 0x1.ccb5fap-1f, 0x1.ccdd1ap+0f, 0x1.59ad9ep+1f,
+        0x1.cce6ep+1f, 0x1.1ff7acp+2f, 0x1.599a76p+2f, 0x1.9321ecp+2f,
+        0x1.ccda48p+2f, 0x1.03366ap+3f, 0x1.1fe142p+3f, 0x1.3ce79ap+3f,
+        0x1.599f58p+3f, 0x1.766fp+3f, 0x1.9313f4p+3f, 0x1.b0004ep+3f,
+        0x1.ccec0cp+3f, 0x1.e97a5ap+3f, 0x1.0313f4p+4f, 0x1.10451ap+4f,
+        -0x1.5988f8p+3f, -0x1.3cea08p+3f, -0x1.2005dp+3f, -0x1.034f1ap+3f,
+        -0x1.ccda5cp+2f, -0x1.9325d2p+2f, -0x1.598098p+2f, -0x1.1ff3fep+2f,
+        -0x1.cce8e2p+1f, -0x1.59ad9ep+1f, -0x1.ccdd1ap+0f, -0x1.ccb5fap-1f,
+    },
+    {  // c0
+        0x1p-1f, 0x1.6bfce2p-1f, 0x1.b76344p-1f, 0x1.dfc6aep-1f,
+        0x1.f26494p-1f, 0x1.fa5f32p-1f, 0x1.fdb2b2p-1f, 0x1.ff0f8p-1f,
+        0x1.ff9e4cp-1f, 0x1.ffd83ep-1f, 0x1.ffefc4p-1f, 0x1.fff972p-1f,
+        0x1.fffd54p-1f, 0x1.fffeeap-1f, 0x1.ffff8ep-1f, 0x1.ffffd2p-1f,
+        0x1.ffffeep-1f, 0x1.fffff8p-1f, 0x1.fffffcp-1f, 0x1.fffffep-1f,
+        0x1.56ef76p-16f, 0x1.a36026p-15f, 0x1.0297fap-13f, 0x1.3d1b1p-12f,
+        0x1.86cf86p-11f, 0x1.e0e2c2p-10f, 0x1.271da6p-8f, 0x1.6847fcp-7f,
+        0x1.b366dap-6f, 0x1.01ca9p-4f, 0x1.2272fp-3f, 0x1.28063cp-2f,
+    },
+    {  // c1
+        0x1.ffffeap-3f, 0x1.a4e54ep-3f, 0x1.f283c2p-4f, 0x1.e3220cp-5f,
+        0x1.a7db04p-6f, 0x1.643ddep-7f, 0x1.2553dep-8f, 0x1.e01e14p-10f,
+        0x1.86857p-11f, 0x1.3df75p-12f, 0x1.03b7c6p-13f, 0x1.a37aap-15f,
+        0x1.55fe38p-16f, 0x1.15ff6ep-17f, 0x1.c64f48p-19f, 0x1.6fffd4p-20f,
+        0x1.2a19d6p-21f, 0x1.e880f6p-23f, 0x1.8eadbep-24f, 0x1.5d8a72p-25f,
+        0x1.56edaep-16f, 0x1.a35accp-15f, 0x1.028fd2p-13f, 0x1.3d0286p-12f,
+        0x1.8684f6p-11f, 0x1.e000fp-10f, 0x1.25c972p-8f, 0x1.6451e6p-7f,
+        0x1.a7d4bap-6f, 0x1.e3220ep-5f, 0x1.f283c2p-4f, 0x1.a4e54cp-3f,
+    },
+    {  // c2
+        0x1.78a286p-23f, -0x1.631724p-5f, -0x1.651d8ap-5f, -0x1.a651a4p-6f,
+        -0x1.915396p-7f, -0x1.5c68ep-8f, -0x1.22b0a2p-9f, -0x1.de5afep-11f,
+        -0x1.85f066p-12f, -0x1.3dc5dcp-13f, -0x1.03a74ep-14f, -0x1.a36fp-16f,
+        -0x1.55fb94p-17f, -0x1.160208p-18f, -0x1.47c0fcp-21f, -0x1.6ff85ap-21f,
+        -0x1.fd5a28p-20f, 0x1.bc0a26p-21f, 0x1.2539f2p-19f, 0x1.30cf5cp-19f,
+        0x1.56ea08p-17f, 0x1.a35p-16f, 0x1.027f74p-14f, 0x1.3cd164p-13f,
+        0x1.85efdep-12f, 0x1.de3e08p-11f, 0x1.23241p-9f, 0x1.5c7c08p-8f,
+        0x1.914e06p-7f, 0x1.a651c4p-6f, 0x1.651d7cp-5f, 0x1.6316ep-5f,
+    },
+    {  // c3
+        -0x1.5537fp-6f, -0x1.05babp-7f, 0x1.66851cp-8f, 0x1.a0465ep-8f,
+        0x1.dd7344p-9f, 0x1.bc0218p-10f, 0x1.7c9766p-11f, 0x1.3c8cfp-12f,
+        0x1.032c96p-13f, 0x1.a72af4p-15f, 0x1.5a050ep-16f, 0x1.17907ap-17f,
+        0x1.c7ee56p-19f, 0x1.72a4d6p-20f, 0x1.2f0eaap-21f, 0x1.eaa852p-23f,
+        0x1.8fbdfap-24f, 0x1.485264p-25f, 0x1.16eb9ap-26f, 0x1.0a083ap-27f,
+        0x1.c929fp-19f, 0x1.17798ep-17f, 0x1.587b66p-16f, 0x1.a5e5b2p-15f,
+        0x1.032c5cp-13f, 0x1.3c7a4ep-12f, 0x1.7d2c2ap-11f, 0x1.bc19b8p-10f,
+        0x1.dd6cb6p-9f, 0x1.a0456p-8f, 0x1.66850ap-8f, -0x1.05b7fap-7f,
+    },
+    {  // c4
+        -0x1.6c3118p-19f, 0x1.5b061cp-8f, 0x1.b6ce64p-10f, -0x1.4930fp-11f,
+        -0x1.7101fep-11f, -0x1.93f632p-12f, -0x1.6ec3c6p-13f, -0x1.37e5f2p-14f,
+        -0x1.01a00ep-15f, -0x1.a62e66p-17f, -0x1.59af0ap-18f, -0x1.17c12ep-19f,
+        -0x1.c730fcp-21f, -0x1.6f99d4p-22f, -0x1.d7ad8ep-17f, -0x1.f0707cp-25f,
+        0x1.5d291ap-16f, -0x1.965ccap-17f, -0x1.d98bbcp-16f, -0x1.5c6948p-15f,
+        0x1.c92694p-21f, 0x1.17645ap-19f, 0x1.582fb4p-18f, 0x1.a4ebc6p-17f,
+        0x1.01a6d6p-15f, 0x1.37d9fep-14f, 0x1.6f546ap-13f, 0x1.94076cp-12f,
+        0x1.70f116p-11f, 0x1.48f0c6p-11f, -0x1.b6a86cp-10f, -0x1.5ae218p-8f,
+    },
+    {  // c5
+        0x1.07a726p-9f, -0x1.17ff44p-13f, -0x1.c9f6dcp-11f, -0x1.78abcp-13f,
+        0x1.098ddcp-14f, 0x1.04e95ep-14f, 0x1.10f1dcp-15f, 0x1.e783fep-17f,
+        0x1.9a6f8cp-18f, 0x1.52b83p-19f, 0x1.163e8p-20f, 0x1.c174b6p-22f,
+        0x1.6e83f2p-23f, 0x1.29c34cp-24f, 0x1.c04e8p-26f, 0x1.8a6c46p-27f,
+        0x1.6d5064p-30f, -0x1.02f36p-35f, -0x1.0f193ep-28f, -0x1.193e8ap-27f,
+        0x1.708db8p-23f, 0x1.c2504ap-22f, 0x1.14eeacp-20f, 0x1.51beap-19f,
+        0x1.9a6208p-18f, 0x1.e73fa2p-17f, 0x1.11325cp-15f, 0x1.04d8b6p-14f,
+        0x1.09e678p-14f, -0x1.783b8cp-13f, -0x1.c9f3c6p-11f, -0x1.1ad5fap-13f,
+    },
+    {  // c6
+        0x1.3cbcb4p-17f, -0x1.df141ep-12f, 0x1.ca8d94p-14f, 0x1.83a8fep-14f,
+        0x1.74ecccp-17f, -0x1.798eep-18f, -0x1.31ddf8p-18f, -0x1.2fc568p-19f,
+        -0x1.0b0582p-20f, -0x1.bbd72ap-22f, -0x1.704d16p-23f, -0x1.0fb9acp-24f,
+        -0x1.138946p-25f, -0x1.60f0a8p-26f, 0x1.77d3d4p-15f, 0x1.149fc2p-32f,
+        -0x1.195ef8p-14f, 0x1.46d73ep-15f, 0x1.76d032p-14f, 0x1.8b33dap-13f,
+        0x1.e3daap-26f, 0x1.28a7b4p-24f, 0x1.6abe44p-23f, 0x1.b912b6p-22f,
+        0x1.07de9ep-20f, 0x1.2c9beap-19f, 0x1.2f008cp-18f, 0x1.7a987cp-18f,
+        -0x1.67dc32p-17f, -0x1.7c8ce4p-14f, -0x1.d4179ap-14f, 0x1.d6d6c8p-12f,
+    },
+};
+// sigmoid for float32 with x >= kSigmoidTableMinArg (or NaN: NaN, x quietened).
+template <class V>
+V sigmoid_float_table(V x) {
+  const V xc = min(V::set(kSigmoidTableMaxArg), x);  // NaN stays NaN (second operand)
+  const V k = fma(xc, V::set(kSigmoidTableInvWidth), V::set(ExpConstants<float>::kRoundMagic));
+  return table_horner(kSigmoidTable, rounded_index(k), xc);
+}
 
 // K(s) = G(s)/s = erfcx(s/sqrt2)/2 for the float32 GELU derivative (Phi(x) = exp(-x^2/2) K(|x|)
 // for x < 0): the same intervals and clamp as G, no division. Worst interval 1.26 ulp

@@ -9,6 +9,7 @@ struct MaskF32 {
   friend MaskF32 operator!(MaskF32 a) {
     return {_mm256_xor_ps(a.r, _mm256_castsi256_ps(_mm256_set1_epi32(-1)))};
   }
+  friend bool any(MaskF32 a) { return _mm256_movemask_ps(a.r) != 0; }
 };
 struct MaskF64 {
   __m256d r;
@@ -141,6 +142,9 @@ inline Index32 binade_quarter_index(VecF32 a, std::uint32_t first) {
   const __m256i q = _mm256_srli_epi32(_mm256_castps_si256(a.r), 21);
   const __m256i d = _mm256_subs_epu16(q, _mm256_set1_epi32(static_cast<int>(first)));
   return {_mm256_and_si256(d, _mm256_set1_epi32(31))};
+}
+inline Index32 rounded_index(VecF32 v) {
+  return {_mm256_and_si256(_mm256_castps_si256(v.r), _mm256_set1_epi32(31))};
 }
 inline VecF32 lookup32(const float* table, Index32 i) {
   return {_mm256_i32gather_ps(table, i.r, 4)};

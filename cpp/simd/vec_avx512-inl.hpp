@@ -7,6 +7,7 @@ struct MaskF32 {
   friend MaskF32 operator&(MaskF32 a, MaskF32 b) { return {_kand_mask16(a.r, b.r)}; }
   friend MaskF32 operator|(MaskF32 a, MaskF32 b) { return {_kor_mask16(a.r, b.r)}; }
   friend MaskF32 operator!(MaskF32 a) { return {_knot_mask16(a.r)}; }
+  friend bool any(MaskF32 a) { return a.r != 0; }
 };
 struct MaskF64 {
   __mmask8 r;
@@ -117,6 +118,7 @@ inline Index32 binade_quarter_index(VecF32 a, std::uint32_t first) {
   const __m512i q = _mm512_srli_epi32(_mm512_castps_si512(a.r), 21);
   return {_mm512_subs_epu16(q, _mm512_set1_epi32(static_cast<int>(first)))};
 }
+inline Index32 rounded_index(VecF32 v) { return {_mm512_castps_si512(v.r)}; }
 inline VecF32 lookup32(const float* table, Index32 i) {
   return {_mm512_permutex2var_ps(_mm512_load_ps(table), i.r, _mm512_load_ps(table + 16))};
 }

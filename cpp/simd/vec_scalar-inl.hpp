@@ -14,7 +14,7 @@
 //     minps/maxps semantics, reproduced exactly here): kernels put the data operand second so
 //     that NaN propagates, e.g. max(zero, x).
 //   a < b, <=, >, >=, == : ordered comparisons (false if either is NaN) -> Mask
-//   is_nan(a); masks combine with & | and negate with !
+//   is_nan(a); masks combine with & | and negate with !; any(m): some lane is true
 //   select(m, a, b) = m ? a : b, lane by lane
 //   abs(a), sign_bit(a) (= a & -0.0), bit_xor(a, b), bit_or(a, b), bit_and(a, b)
 //   sqrt(a) (correctly rounded on every ISA)
@@ -22,7 +22,9 @@
 //   frexp_normal(x) -> {m, k}: x = m * 2^k, 1 <= m < 2, for positive normal finite x
 //   float32 tables: binade_quarter_index(a, first) -> Index32, the lanes'
 //     ((bits(a) >> 21) - first) saturated at 0, modulo 32 (a >= 0: exponent and top two
-//     mantissa bits); lookup32(table, i) -> table[i] for a 64-byte aligned float[32]
+//     mantissa bits); rounded_index(v) -> Index32, the low 5 bits of v's bit pattern
+//     (v = k + 1.5 * 2^23 for an integer k: k modulo 32);
+//     lookup32(table, i) -> table[i] for a 64-byte aligned float[32]
 //   Widened f32 -> f64: widen(VecF32) -> WidePair {lo, hi} (lanes in order), narrow(pair)
 //   ldexp(p, n): p * 2^n rounded once, for integral n with |n| <= 2 * (max exponent - 1)
 //     (AVX-512 uses vscalef; the others multiply by 2^(n/2) then 2^(n - n/2), the first
@@ -34,6 +36,7 @@ struct ScalarMask {
   friend ScalarMask operator&(ScalarMask a, ScalarMask b) { return {a.m && b.m}; }
   friend ScalarMask operator|(ScalarMask a, ScalarMask b) { return {a.m || b.m}; }
   friend ScalarMask operator!(ScalarMask a) { return {!a.m}; }
+  friend bool any(ScalarMask a) { return a.m; }
 };
 
 // Float <-> same-width unsigned integer views for the sign/bit operations.
@@ -148,6 +151,9 @@ struct Index32 {
 inline Index32 binade_quarter_index(ScalarVec<float> a, std::uint32_t first) {
   const std::uint32_t q = ScalarVec<float>::to_bits(a.r) >> 21;
   return {(q > first ? q - first : 0u) & 31u};
+}
+inline Index32 rounded_index(ScalarVec<float> v) {
+  return {ScalarVec<float>::to_bits(v.r) & 31u};
 }
 inline ScalarVec<float> lookup32(const float* table, Index32 i) { return {table[i.r]}; }
 
