@@ -734,7 +734,7 @@ def measure(kernel: Kernel, fmt: Fmt, res: dict, log) -> dict:
 def hexs(v: float) -> str:
     """Shortest exact hex-float text, e.g. -0x1.555556p-2."""
     if v == 0:
-        return "0x0p+0"
+        return "-0x0p+0" if np.signbit(v) else "0x0p+0"
     mant, exp = float(v).hex().split("p")  # e.g. '-0x1.5555560000000p-2'
     return f"{mant.rstrip('0').rstrip('.')}p{exp}"
 

@@ -88,6 +88,12 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return expit(np.asarray(x, np.float64))
 
 
+def silu(x: np.ndarray) -> np.ndarray:
+    """x sigmoid(x)."""
+    x = np.asarray(x, np.float64)
+    return x * sigmoid(x)
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str  # the C++ table is k<Name>Table
@@ -106,6 +112,8 @@ SPECS = {
     "gelu_k": Spec("GeluK", gelu_k, 5, float(np.float32(14.5)), (0.5,)),
     "tanhshrink_h": Spec("TanhshrinkH", tanhshrink_h, 6, float(np.float32(9.1)), ()),
     "sigmoid": Spec("Sigmoid", sigmoid, 6, float(np.float32(17.4)), (), width=0.9),
+    # c0 = -0: the last FMA's + c0 keeps the sign of an underflowed -x/2.
+    "silu": Spec("Silu", silu, 7, float(np.float32(17.4)), (-0.0, 0.5), width=0.9),
 }
 UNIFORM_FIRST = -12  # with width 0.9: x from -11.25 to 17.55
 UNIFORM_MARGIN = 1e-3  # fitted beyond each end: the kernel's index rounds x * RN(1/width)
@@ -185,7 +193,7 @@ def evaluate(a: np.ndarray, b: float, coeffs: list[float]) -> np.ndarray:
 
 def ulp_error(spec: Spec, a: np.ndarray, y: np.ndarray) -> np.ndarray:
     ref = spec.f(a.astype(np.float64))
-    return np.abs(y.astype(np.float64) - ref) / np.spacing(ref.astype(np.float32)).astype(np.float64)
+    return np.abs(y.astype(np.float64) - ref) / np.abs(np.spacing(ref.astype(np.float32)).astype(np.float64))
 
 
 def check_points(spec: Spec, i: int, n: int) -> np.ndarray:

@@ -854,12 +854,115 @@ alignas(64) constexpr float kSigmoidTable[8][32] = {
         -0x1.67dc32p-17f, -0x1.7c8ce4p-14f, -0x1.d4179ap-14f, 0x1.d6d6c8p-12f,
     },
 };
+// silu(x) = x sigmoid(x) for float32 on the same intervals as kSigmoidTable (x from
+// kSigmoidTableMinArg to kSigmoidTableMaxArg; the caller takes other x elsewhere). Interval
+// 0 holds c0 = -0 and c1 = 1/2, so tiny x give x/2 rounded once (-0 where a negative one
+// underflows). Degree 7 (degree 6: 2.13 ulp).
+alignas(64) constexpr float kSiluTable[9][32] = {
+    {  // b
+        0x0p+0f, 0x1.cce7a6p-1f, 0x1.ccbc74p+0f, 0x1.598f6ap+1f,
+        0x1.cce3dp+1f, 0x1.2012b8p+2f, 0x1.59a2f8p+2f, 0x1.933ccap+2f,
+        0x1.ccbeb4p+2f, 0x1.03223ap+3f, 0x1.200bdcp+3f, 0x1.3cdb6p+3f,
+        0x1.599a1p+3f, 0x1.765078p+3f, 0x1.9313f4p+3f, 0x1.b01f4p+3f,
+        0x1.ccec0cp+3f, 0x1.e97a5ap+3f, 0x1.0313f4p+4f, 0x1.10839ap+4f,
+        -0x1.5993b6p+3f, -0x1.3cc254p+3f, -0x1.1ff59p+3f, -0x1.034876p+3f,
+        -0x1.ccde3p+2f, -0x1.934a9ap+2f, -0x1.59865cp+2f, -0x1.1fe7cep+2f,
+        -0x1.ccc8a8p+1f, -0x1.598e92p+1f, -0x1.cceae6p+0f, -0x1.ccdfd2p-1f,
+    },
+    {  // c0
+        -0x0p+0f, 0x1.47b312p-1f, 0x1.8b5dc2p+0f, 0x1.43caf4p+1f,
+        0x1.c0a3d6p+1f, 0x1.1ce962p+2f, 0x1.58155ap+2f, 0x1.927fbp+2f,
+        0x1.cc66a2p+2f, 0x1.030e0ep+3f, 0x1.2002c6p+3f, 0x1.3cd75p+3f,
+        0x1.599842p+3f, 0x1.764facp+3f, 0x1.93139ap+3f, 0x1.b01f1ap+3f,
+        0x1.ccebfcp+3f, 0x1.e97a52p+3f, 0x1.0313f2p+4f, 0x1.10839ap+4f,
+        -0x1.ce534ap-13f, -0x1.04b73p-11f, -0x1.237446p-10f, -0x1.416eccp-9f,
+        -0x1.5fb306p-8f, -0x1.79ef82p-7f, -0x1.8e2e22p-6f, -0x1.957b46p-5f,
+        -0x1.88391ep-4f, -0x1.5c48acp-3f, -0x1.056c6cp-2f, -0x1.0a6788p-2f,
+    },
+    {  // c1
+        0x1p-1f, 0x1.cabc5p-1f, 0x1.13c602p+0f, 0x1.18aaa8p+0f,
+        0x1.110b62p+0f, 0x1.09b296p+0f, 0x1.0508d2p+0f, 0x1.027af8p+0f,
+        0x1.012f16p+0f, 0x1.008d66p+0f, 0x1.00409ap+0f, 0x1.001d38p+0f,
+        0x1.000d1ap+0f, 0x1.0005d4p+0f, 0x1.000292p+0f, 0x1.00011ep+0f,
+        0x1.00007ep+0f, 0x1.000036p+0f, 0x1.000018p+0f, 0x1.00000cp+0f,
+        -0x1.a38152p-13f, -0x1.d4ba74p-12f, -0x1.0307ap-10f, -0x1.19aa48p-9f,
+        -0x1.2e98e8p-8f, -0x1.3d4486p-7f, -0x1.42a27ap-6f, -0x1.36e228p-5f,
+        -0x1.10d5cep-4f, -0x1.8aab22p-4f, -0x1.3ca072p-4f, 0x1.aa3256p-4f,
+    },
+    {  // c2
+        0x1.ffffeap-3f, 0x1.54e5eap-3f, 0x1.628bcap-5f, -0x1.5bb966p-7f,
+        -0x1.2ab21ep-6f, -0x1.ab37cp-7f, -0x1.eb5eaap-8f, -0x1.004b2ap-8f,
+        -0x1.fb6536p-10f, -0x1.e58cbp-11f, -0x1.c41958p-12f, -0x1.9ee34ap-13f,
+        -0x1.7874dcp-14f, -0x1.523734p-15f, 0x1.b0da5p-18f, -0x1.2f293cp-15f,
+        -0x1.2bd44p-15f, 0x1.d2992cp-16f, 0x1.23a4c8p-15f, -0x1.6c83f6p-14f,
+        -0x1.78acaep-14f, -0x1.a00298p-13f, -0x1.c5263ap-12f, -0x1.e3a4a8p-11f,
+        -0x1.fa9b72p-10f, -0x1.002098p-8f, -0x1.ebf2bep-8f, -0x1.abce3ap-7f,
+        -0x1.2abc88p-6f, -0x1.5bb95p-7f, 0x1.61f2bp-5f, 0x1.54eb6p-3f,
+    },
+    {  // c3
+        0x1.78a286p-23f, -0x1.9dfba4p-5f, -0x1.148a9cp-5f, -0x1.1b162cp-7f,
+        0x1.c6dceep-11f, 0x1.2e3942p-9f, 0x1.be5282p-10f, 0x1.02cf78p-10f,
+        0x1.0f7c96p-11f, 0x1.0de616p-12f, 0x1.04845cp-13f, 0x1.d62b78p-15f,
+        0x1.b1581ap-16f, 0x1.b8f226p-17f, 0x1.c41002p-18f, 0x1.eb1884p-21f,
+        -0x1.eff424p-19f, 0x1.b95082p-20f, -0x1.bd20c8p-20f, -0x1.079b2ep-16f,
+        -0x1.bd1a7ap-16f, -0x1.e45832p-15f, -0x1.02c2p-13f, -0x1.0d1fb4p-12f,
+        -0x1.0f8e1ep-11f, -0x1.02e05ap-10f, -0x1.be8342p-10f, -0x1.2e16d4p-9f,
+        -0x1.c52354p-11f, 0x1.1b2acep-7f, 0x1.145b2ep-5f, 0x1.9df91cp-5f,
+    },
+    {  // c4
+        -0x1.5537fp-6f, -0x1.a50bf6p-9f, 0x1.160044p-7f, 0x1.317f6cp-8f,
+        0x1.2294aap-10f, -0x1.5272a6p-15f, -0x1.c9d01ap-13f, -0x1.5d0f86p-13f,
+        -0x1.99f838p-14f, -0x1.ad82bep-15f, -0x1.ad5ad6p-16f, -0x1.9fe6c6p-17f,
+        -0x1.7ac242p-18f, -0x1.670208p-19f, -0x1.4fbdf6p-12f, 0x1.83d6c8p-12f,
+        0x1.bb5a98p-12f, -0x1.926566p-12f, -0x1.e704fep-12f, 0x1.aea58cp-10f,
+        -0x1.848802p-18f, -0x1.9cb624p-17f, -0x1.afc0a2p-16f, -0x1.b02752p-15f,
+        -0x1.9a50c6p-14f, -0x1.5dea82p-13f, -0x1.cc83b2p-13f, -0x1.5aacb8p-15f,
+        0x1.243b44p-10f, 0x1.3211c2p-8f, 0x1.16886p-7f, -0x1.a79aaap-9f,
+    },
+    {  // c5
+        -0x1.6c3118p-19f, 0x1.514a4ep-8f, 0x1.0b8098p-14f, -0x1.24fad2p-10f,
+        -0x1.e9729ap-12f, -0x1.ebfeap-14f, -0x1.cb1f96p-18f, 0x1.a03656p-16f,
+        0x1.6cca1cp-16f, 0x1.4767bap-17f, -0x1.c18554p-18f, 0x1.1a55c6p-16f,
+        0x1.006c3ap-17f, -0x1.5520ap-17f, -0x1.ed9a54p-19f, 0x1.5aba9cp-15f,
+        0x1.2d01aap-14f, 0x1.88dfbep-21f, 0x1.b7716p-15f, 0x1.e769c8p-12f,
+        -0x1.0aa7ecp-20f, -0x1.0e1616p-19f, -0x1.15c33ap-18f, -0x1.05932ep-17f,
+        -0x1.bc5492p-17f, -0x1.1ece6ep-16f, -0x1.ce0642p-21f, 0x1.b2af98p-14f,
+        0x1.ee9ad6p-12f, 0x1.20571p-10f, -0x1.2e6d94p-14f, -0x1.50b6dcp-8f,
+    },
+    {  // c6
+        0x1.07a726p-9f, -0x1.1efb8cp-11f, -0x1.636efap-11f, 0x1.1e7b5ep-14f,
+        0x1.b228b4p-14f, 0x1.2d8c6cp-15f, 0x1.e0f33cp-18f, 0x1.3eb9f2p-21f,
+        -0x1.7831dep-21f, -0x1.17922p-19f, -0x1.5a3ad6p-21f, 0x1.67c08cp-23f,
+        -0x1.4c6884p-21f, -0x1.7b566p-24f, 0x1.11e04ap-10f, -0x1.3e6838p-10f,
+        -0x1.6bb1e6p-10f, 0x1.4972aep-10f, 0x1.8fd5cep-10f, -0x1.ffd4cep-8f,
+        -0x1.ce9a1p-24f, -0x1.9dfdbcp-22f, -0x1.2ba226p-22f, -0x1.a90fd2p-22f,
+        -0x1.12266ep-23f, 0x1.12d198p-19f, 0x1.85cb0ep-17f, 0x1.71ff48p-15f,
+        0x1.763668p-14f, 0x1.527f9ep-15f, -0x1.7dc186p-11f, -0x1.ffcc46p-12f,
+    },
+    {  // c7
+        0x1.3cbcb4p-17f, -0x1.945dbap-12f, 0x1.c7cb9cp-13f, 0x1.b0dc9ep-14f,
+        -0x1.dc7988p-17f, 0x1.cd819p-16f, 0x1.0e031ep-16f, -0x1.8580e8p-16f,
+        -0x1.96ed5ap-16f, -0x1.5d33eap-18f, 0x1.f48b52p-16f, -0x1.54ef56p-15f,
+        -0x1.368b74p-16f, 0x1.f23beap-16f, -0x1.dd9a6cp-16f, -0x1.925cc4p-13f,
+        -0x1.23811p-12f, -0x1.b34e7ep-15f, -0x1.21913ap-12f, -0x1.8b468cp-9f,
+        0x1.61a8b8p-27f, -0x1.28c2cp-23f, 0x1.0ad0e2p-23f, 0x1.2dc588p-22f,
+        0x1.bc6c8cp-21f, 0x1.279e64p-19f, 0x1.6d353ep-18f, 0x1.9c729ap-17f,
+        0x1.944f7p-21f, -0x1.dfa78ap-15f, -0x1.9294e6p-13f, 0x1.715c3p-12f,
+    },
+};
+
+// The polynomial of x's interval in a table on kSigmoidTable's intervals, for
+// kSigmoidTableMinArg <= x <= kSigmoidTableMaxArg (or NaN: NaN, x quietened).
+template <class V, std::size_t Rows>
+V uniform_table_polynomial(const float (&table)[Rows][32], V x) {
+  const V k = fma(x, V::set(kSigmoidTableInvWidth), V::set(ExpConstants<float>::kRoundMagic));
+  return table_horner(table, rounded_index(k), x);
+}
 // sigmoid for float32 with x >= kSigmoidTableMinArg (or NaN: NaN, x quietened).
 template <class V>
 V sigmoid_float_table(V x) {
-  const V xc = min(V::set(kSigmoidTableMaxArg), x);  // NaN stays NaN (second operand)
-  const V k = fma(xc, V::set(kSigmoidTableInvWidth), V::set(ExpConstants<float>::kRoundMagic));
-  return table_horner(kSigmoidTable, rounded_index(k), xc);
+  // NaN stays NaN (second operand); above the clamp sigmoid rounds to 1.
+  return uniform_table_polynomial(kSigmoidTable, min(V::set(kSigmoidTableMaxArg), x));
 }
 
 // K(s) = G(s)/s = erfcx(s/sqrt2)/2 for the float32 GELU derivative (Phi(x) = exp(-x^2/2) K(|x|)
