@@ -101,9 +101,10 @@ class Spec:
     degree: int
     a_max: float
     head: tuple[float, ...]  # interval 0's held coefficients (c0 = 0, ...)
-    # Uniform intervals instead of binade quarters: interval k (UNIFORM_FIRST <= k <
-    # UNIFORM_FIRST + 32) is [(k - 1/2) width, (k + 1/2) width], stored in column k mod 32.
+    # Uniform intervals instead of binade quarters: interval k (first <= k < first + 32) is
+    # [(k - 1/2) width, (k + 1/2) width], stored in column k mod 32.
     width: float | None = None
+    first: int = 0
 
 
 SPECS = {
@@ -111,24 +112,24 @@ SPECS = {
     "gelu_g": Spec("GeluG", gelu_g, 5, float(np.float32(14.5)), (0.0, 0.5)),
     "gelu_k": Spec("GeluK", gelu_k, 5, float(np.float32(14.5)), (0.5,)),
     "tanhshrink_h": Spec("TanhshrinkH", tanhshrink_h, 6, float(np.float32(9.1)), ()),
-    "sigmoid": Spec("Sigmoid", sigmoid, 6, float(np.float32(17.4)), (), width=0.9),
-    # c0 = -0: the last FMA's + c0 keeps the sign of an underflowed -x/2.
-    "silu": Spec("Silu", silu, 7, float(np.float32(17.4)), (-0.0, 0.5), width=0.9),
+    # x from -11.25 to 17.55 (the kernel clamps x to 17.4, where sigmoid has rounded to 1).
+    "sigmoid": Spec("Sigmoid", sigmoid, 6, float(np.float32(17.4)), (), width=0.9, first=-12),
+    # x from -11.6 to 14; c0 = -0: the last FMA's + c0 keeps the sign of an underflowed -x/2.
+    "silu": Spec("Silu", silu, 6, 14.0, (-0.0, 0.5), width=0.8, first=-14),
 }
-UNIFORM_FIRST = -12  # with width 0.9: x from -11.25 to 17.55
 UNIFORM_MARGIN = 1e-3  # fitted beyond each end: the kernel's index rounds x * RN(1/width)
 
 
 def uniform_k(spec: Spec, i: int) -> int:
     """The interval stored in column i."""
-    return UNIFORM_FIRST + (i - UNIFORM_FIRST) % N_INTERVALS
+    return spec.first + (i - spec.first) % N_INTERVALS
 
 
 def interval_bounds(spec: Spec, i: int) -> tuple[float, float]:
     if spec.width is not None:
         k = uniform_k(spec, i)
         lo, hi = (k - 0.5) * spec.width - UNIFORM_MARGIN, (k + 0.5) * spec.width + UNIFORM_MARGIN
-        return lo, min(hi, spec.a_max)
+        return lo, min(hi, spec.a_max + UNIFORM_MARGIN)
     e, k = FIRST_EXPONENT + i // 4, i % 4
     lo, hi = 2.0**e * (1 + k / 4), 2.0**e * (1 + (k + 1) / 4)
     return (0.0 if i == 0 else lo), min(hi, spec.a_max)

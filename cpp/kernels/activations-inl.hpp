@@ -500,40 +500,49 @@ struct Logsigmoid {
 // dy/dx = s (1 + beta x (1 - s)) with s = sigmoid(beta x). x sigmoid(z) is one corrected
 // quotient, x * num / (1 + e); for beta != 1 the rounding of z = beta x is carried into e
 // (exp(z + z_lo) = exp(z) (1 + z_lo)), which matters for z << 0 where sigmoid(z) ~ exp(z).
-// float32 silu (beta = 1) from x = -11.24 to 17.4: kSiluTable (per-interval polynomials).
+// float32 silu (beta = 1) from x = -11.59 to 13.99: kSiluTable (per-interval polynomials).
 // silu(-inf) = NaN, like PyTorch's x / (1 + exp(-x)).
 // Error: float32 <= 2 ulp, float64 <= 2 ulp.
 // Measured: float32 1.77 (silu) ulp over all 2^32 inputs, float64 1.45 ulp (strided sweep).
 template <class V>
 struct Swish {
   static constexpr bool kBackwardFromY = false;
+  // Variant 1: beta = 1 (silu), beta x exact; variant 0: any beta.
+  static constexpr int kVariants = 2;
+  // float32 silu: every NaN comes from the table path (NaN fails both range tests), x
+  // quietened; otherwise x and -|x| meet in the quotient.
+  static constexpr NaNPolicy kNaN[kVariants] = {
+      NaNPolicy::canonical,
+      std::is_same_v<typename V::T, float> ? NaNPolicy::single_source : NaNPolicy::canonical};
   V beta;
-  bool unit_beta;  // beta = 1 (silu): beta x is exact, no correction needed
+  bool unit_beta;
   explicit Swish(const Params& p)
       : beta(V::set(typename V::T(p.v[0]))), unit_beta(typename V::T(p.v[0]) == 1) {}
   explicit Swish(V beta_) : beta(beta_), unit_beta(true) {}
+  int variant() const { return unit_beta ? 1 : 0; }
+  template <int K>
   SigmoidParts<V> parts(V x) const {
-    if (unit_beta) return SigmoidParts<V>(x);
+    if constexpr (K == 1) return SigmoidParts<V>(x);
     const V z = beta * x;
     return SigmoidParts<V>(z, finite_or_zero(fma(beta, x, -z)));  // z + z_lo = beta x
   }
-  V forward(V x) const {
-    if constexpr (std::is_same_v<typename V::T, float>) {
-      if (unit_beta) {
-        // float32 silu: kSiluTable on [kSigmoidTableMinArg, kSigmoidTableMaxArg]; outside
-        // it (and for beta != 1) the quotient, for the lanes that need it only when some
-        // lane does.
-        const V y = uniform_table_polynomial(kSiluTable, x);
-        const typename V::Mask out =
-            (x < V::set(kSigmoidTableMinArg)) | (x > V::set(kSigmoidTableMaxArg));
-        return any(out) ? select(out, parts(x).times(x), y) : y;
-      }
+  template <int K>
+  V forward_as(V x) const {
+    if constexpr (K == 1 && std::is_same_v<typename V::T, float>) {
+      // float32 silu: kSiluTable on [kSiluTableMinArg, kSiluTableMaxArg] (1e-4 of N(0, 3^2)
+      // inputs lie outside); outside it the quotient, for the lanes that need it only when
+      // some lane does.
+      const V y = uniform_table_polynomial(kSiluTable, kSiluTableInvWidth, x);
+      const typename V::Mask out =
+          (x < V::set(kSiluTableMinArg)) | (x > V::set(kSiluTableMaxArg));
+      return any(out) ? select(out, parts<K>(x).times(x), y) : y;
     }
-    return parts(x).times(x);
+    return parts<K>(x).times(x);
   }
-  V backward_from_x(V x, V dy) const {
-    const SigmoidParts<V> p = parts(x);
-    const V z = beta * x;
+  template <int K>
+  V backward_from_x_as(V x, V dy) const {
+    const SigmoidParts<V> p = parts<K>(x);
+    const V z = K == 1 ? x : beta * x;
     const V one_minus_s = p.one_minus_sigmoid();
     // |1 + z (1 - s)| is at most about |z|. Where z is so large that the product with dy
     // could overflow, s has underflowed (the result is a signed zero) or 1 - s has (the
@@ -544,13 +553,13 @@ struct Swish {
     const V inf = V::set(std::numeric_limits<typename V::T>::infinity());
     return select(abs(x) == inf, inf - inf, p.gradient_times(dy * factor));
   }
+  V forward(V x) const { return unit_beta ? forward_as<1>(x) : forward_as<0>(x); }
+  V backward_from_x(V x, V dy) const {
+    return unit_beta ? backward_from_x_as<1>(x, dy) : backward_from_x_as<0>(x, dy);
+  }
 };
 template <class V>
 struct Silu : Swish<V> {
-  // float32: every NaN comes from the table path (NaN fails both range tests): x quietened.
-  static constexpr NaNPolicy kNaN = std::is_same_v<typename V::T, float>
-                                        ? NaNPolicy::single_source
-                                        : NaNPolicy::canonical;
   explicit Silu(const Params&) : Swish<V>(V::set(1)) {}  // bit for bit swish(beta = 1)
 };
 
@@ -896,11 +905,19 @@ template <class V>
 struct Gelu {
   static constexpr bool kBackwardFromY = false;
   using T = typename V::T;
+  // Variant 1: the tanh form; variant 0: the exact (erf) form.
+  static constexpr int kVariants = 2;
   bool tanh_form;
   explicit Gelu(const Params& p) : tanh_form(p.v[0] != 0) {}
-  V forward(V x) const {
+  int variant() const { return tanh_form ? 1 : 0; }
+  V forward(V x) const { return tanh_form ? forward_as<1>(x) : forward_as<0>(x); }
+  V backward_from_x(V x, V dy) const {
+    return tanh_form ? backward_from_x_as<1>(x, dy) : backward_from_x_as<0>(x, dy);
+  }
+  template <int K>
+  V forward_as(V x) const {
     const V inf = V::set(std::numeric_limits<T>::infinity());
-    if (tanh_form) return gelu_tanh_parts(x).times(x);
+    if constexpr (K == 1) return gelu_tanh_parts(x).times(x);
     if constexpr (std::is_same_v<T, float>) {
       return select(x == -inf, inf - inf, gelu_float_table(x));  // gelu(-inf) = NaN
     } else {
@@ -914,11 +931,12 @@ struct Gelu {
       return select(x == -inf, inf - inf, y);  // gelu(-inf) = NaN, as PyTorch
     }
   }
-  V backward_from_x(V x, V dy) const {
+  template <int K>
+  V backward_from_x_as(V x, V dy) const {
     const V inf = V::set(std::numeric_limits<T>::infinity());
     const V nan = inf - inf;
     const V big = V::set(T(0x1p40));
-    if (tanh_form) {
+    if constexpr (K == 1) {
       using C = GeluTanhConstants<T>;
       const SigmoidParts<V> p = gelu_tanh_parts(x);
       const V x2 = x * x;

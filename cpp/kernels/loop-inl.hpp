@@ -7,14 +7,21 @@
 // Fragment: included by isa_*.cpp inside the ISA's anonymous namespace.
 
 // Each forward's NaN policy (Op::kNaN, see NaNPolicy in activations-inl.hpp; canonical when
-// absent). Backward results are always canonical: a NaN gradient and a NaN input can meet.
-template <class Op, class = void>
+// absent; an array of one per variant for ops with run-time variants, below). Backward
+// results are always canonical: a NaN gradient and a NaN input can meet.
+template <class Op, int K, class = void>
 struct NaNPolicyOf {
   static constexpr NaNPolicy value = NaNPolicy::canonical;
 };
-template <class Op>
-struct NaNPolicyOf<Op, std::void_t<decltype(Op::kNaN)>> {
-  static constexpr NaNPolicy value = Op::kNaN;
+template <class Op, int K>
+struct NaNPolicyOf<Op, K, std::void_t<decltype(Op::kNaN)>> {
+  static constexpr NaNPolicy value = [] {
+    if constexpr (std::is_array_v<decltype(Op::kNaN)>) {
+      return Op::kNaN[K];
+    } else {
+      return Op::kNaN;
+    }
+  }();
 };
 
 template <class V>
@@ -74,26 +81,68 @@ V load_lanes(const typename V::T* p, std::size_t m) {
 // out of line, and a call per vector then spills every live zmm register around it.
 #define FASTACT_FLATTEN __attribute__((flatten))
 
-template <class V, class Op>
-FASTACT_FLATTEN void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n,
-                                  const Params& p, Store store) {
-  const Op op(p);
+// Run-time variants. An op whose formulas branch on a parameter (swish's beta = 1, gelu's
+// form) declares kVariants, variant() in [0, kVariants) and the member templates
+// forward_as<K> / backward_from_x_as<K>; the loops are instantiated once per variant and the
+// call picks one, so no element loop carries the branch (or both bodies' registers). Ops
+// without kVariants are one variant, forward / backward_from_x.
+template <class Op, class = void>
+struct VariantCount {
+  static constexpr int value = 1;
+};
+template <class Op>
+struct VariantCount<Op, std::void_t<decltype(Op::kVariants)>> {
+  static constexpr int value = Op::kVariants;
+};
+template <int K, class Op, class V>
+V forward_variant(const Op& op, V x) {
+  if constexpr (VariantCount<Op>::value > 1) {
+    return op.template forward_as<K>(x);
+  } else {
+    return op.forward(x);
+  }
+}
+template <int K, class Op, class V>
+V backward_from_x_variant(const Op& op, V x, V dy) {
+  if constexpr (VariantCount<Op>::value > 1) {
+    return op.template backward_from_x_as<K>(x, dy);
+  } else {
+    return op.backward_from_x(x, dy);
+  }
+}
+// Calls run(std::integral_constant<int, op.variant()>).
+template <class Op, class Run, int K = 0>
+void with_variant(const Op& op, const Run& run) {
+  if constexpr (K + 1 < VariantCount<Op>::value) {
+    if (op.variant() != K) return with_variant<Op, Run, K + 1>(op, run);
+  }
+  run(std::integral_constant<int, K>{});
+}
+
+template <class V, class Op, int K>
+FASTACT_FLATTEN void forward_elements(const Op& op, const typename V::T* x, typename V::T* y,
+                                      std::size_t n, Store store) {
   element_loop<V>(y, n, store, [&](std::size_t i, std::size_t m) {
-    const V r = op.forward(load_lanes<V>(x + i, m));
-    if constexpr (NaNPolicyOf<Op>::value != NaNPolicy::canonical) {
+    const V r = forward_variant<K>(op, load_lanes<V>(x + i, m));
+    if constexpr (NaNPolicyOf<Op, K>::value != NaNPolicy::canonical) {
       return r;
     } else {
       return canonical_nan(r);
     }
   });
 }
+template <class V, class Op>
+void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params& p,
+                  Store store) {
+  const Op op(p);
+  with_variant(op, [&](auto k) { forward_elements<V, Op, decltype(k)::value>(op, x, y, n, store); });
+}
 
 // dx = dy * f'(.) where `xy` is the forward input (FromY = false) or output (FromY = true).
-template <class V, class Op, bool FromY>
-FASTACT_FLATTEN void backward_loop(const typename V::T* dy, const typename V::T* xy,
-                                   typename V::T* dx, std::size_t n, const Params& p,
-                                   Store store) {
-  const Op op(p);
+template <class V, class Op, bool FromY, int K>
+FASTACT_FLATTEN void backward_elements(const Op& op, const typename V::T* dy,
+                                       const typename V::T* xy, typename V::T* dx,
+                                       std::size_t n, Store store) {
   element_loop<V>(dx, n, store, [&](std::size_t i, std::size_t m) {
     const V g = load_lanes<V>(dy + i, m);
     const V v = load_lanes<V>(xy + i, m);
@@ -101,9 +150,21 @@ FASTACT_FLATTEN void backward_loop(const typename V::T* dy, const typename V::T*
     if constexpr (FromY) {
       return canonical_nan(op.backward_from_y(v, g));
     } else {
-      return canonical_nan(op.backward_from_x(v, g));
+      return canonical_nan(backward_from_x_variant<K>(op, v, g));
     }
   });
+}
+template <class V, class Op, bool FromY>
+void backward_loop(const typename V::T* dy, const typename V::T* xy, typename V::T* dx,
+                   std::size_t n, const Params& p, Store store) {
+  const Op op(p);
+  if constexpr (FromY) {
+    backward_elements<V, Op, true, 0>(op, dy, xy, dx, n, store);
+  } else {
+    with_variant(op, [&](auto k) {
+      backward_elements<V, Op, false, decltype(k)::value>(op, dy, xy, dx, n, store);
+    });
+  }
 }
 
 // The identity through the same loop: the bandwidth yardstick.

@@ -778,7 +778,7 @@ alignas(64) constexpr float kSigmoidTable[8][32] = {
         0x1.cce6ep+1f, 0x1.1ff7acp+2f, 0x1.599a76p+2f, 0x1.9321ecp+2f,
         0x1.ccda48p+2f, 0x1.03366ap+3f, 0x1.1fe142p+3f, 0x1.3ce79ap+3f,
         0x1.599f58p+3f, 0x1.766fp+3f, 0x1.9313f4p+3f, 0x1.b0004ep+3f,
-        0x1.ccec0cp+3f, 0x1.e97a5ap+3f, 0x1.0313f4p+4f, 0x1.10451ap+4f,
+        0x1.ccec0cp+3f, 0x1.e97a5ap+3f, 0x1.0313f4p+4f, 0x1.104726p+4f,
         -0x1.5988f8p+3f, -0x1.3cea08p+3f, -0x1.2005dp+3f, -0x1.034f1ap+3f,
         -0x1.ccda5cp+2f, -0x1.9325d2p+2f, -0x1.598098p+2f, -0x1.1ff3fep+2f,
         -0x1.cce8e2p+1f, -0x1.59ad9ep+1f, -0x1.ccdd1ap+0f, -0x1.ccb5fap-1f,
@@ -798,7 +798,7 @@ alignas(64) constexpr float kSigmoidTable[8][32] = {
         0x1.a7db04p-6f, 0x1.643ddep-7f, 0x1.2553dep-8f, 0x1.e01e14p-10f,
         0x1.86857p-11f, 0x1.3df75p-12f, 0x1.03b7c6p-13f, 0x1.a37aap-15f,
         0x1.55fe38p-16f, 0x1.15ff6ep-17f, 0x1.c64f48p-19f, 0x1.6fffd4p-20f,
-        0x1.2a19d6p-21f, 0x1.e880f6p-23f, 0x1.8eadbep-24f, 0x1.5d8a72p-25f,
+        0x1.2a19d6p-21f, 0x1.e880f6p-23f, 0x1.8eadbep-24f, 0x1.5d5dbep-25f,
         0x1.56edaep-16f, 0x1.a35accp-15f, 0x1.028fd2p-13f, 0x1.3d0286p-12f,
         0x1.8684f6p-11f, 0x1.e000fp-10f, 0x1.25c972p-8f, 0x1.6451e6p-7f,
         0x1.a7d4bap-6f, 0x1.e3220ep-5f, 0x1.f283c2p-4f, 0x1.a4e54cp-3f,
@@ -808,7 +808,7 @@ alignas(64) constexpr float kSigmoidTable[8][32] = {
         -0x1.915396p-7f, -0x1.5c68ep-8f, -0x1.22b0a2p-9f, -0x1.de5afep-11f,
         -0x1.85f066p-12f, -0x1.3dc5dcp-13f, -0x1.03a74ep-14f, -0x1.a36fp-16f,
         -0x1.55fb94p-17f, -0x1.160208p-18f, -0x1.47c0fcp-21f, -0x1.6ff85ap-21f,
-        -0x1.fd5a28p-20f, 0x1.bc0a26p-21f, 0x1.2539f2p-19f, 0x1.30cf5cp-19f,
+        -0x1.fd5a28p-20f, 0x1.bc0a26p-21f, 0x1.2539f2p-19f, 0x1.305704p-19f,
         0x1.56ea08p-17f, 0x1.a35p-16f, 0x1.027f74p-14f, 0x1.3cd164p-13f,
         0x1.85efdep-12f, 0x1.de3e08p-11f, 0x1.23241p-9f, 0x1.5c7c08p-8f,
         0x1.914e06p-7f, 0x1.a651c4p-6f, 0x1.651d7cp-5f, 0x1.6316ep-5f,
@@ -818,7 +818,7 @@ alignas(64) constexpr float kSigmoidTable[8][32] = {
         0x1.dd7344p-9f, 0x1.bc0218p-10f, 0x1.7c9766p-11f, 0x1.3c8cfp-12f,
         0x1.032c96p-13f, 0x1.a72af4p-15f, 0x1.5a050ep-16f, 0x1.17907ap-17f,
         0x1.c7ee56p-19f, 0x1.72a4d6p-20f, 0x1.2f0eaap-21f, 0x1.eaa852p-23f,
-        0x1.8fbdfap-24f, 0x1.485264p-25f, 0x1.16eb9ap-26f, 0x1.0a083ap-27f,
+        0x1.8fbdfap-24f, 0x1.485264p-25f, 0x1.16eb9ap-26f, 0x1.09d04ap-27f,
         0x1.c929fp-19f, 0x1.17798ep-17f, 0x1.587b66p-16f, 0x1.a5e5b2p-15f,
         0x1.032c5cp-13f, 0x1.3c7a4ep-12f, 0x1.7d2c2ap-11f, 0x1.bc19b8p-10f,
         0x1.dd6cb6p-9f, 0x1.a0456p-8f, 0x1.66850ap-8f, -0x1.05b7fap-7f,
@@ -828,7 +828,7 @@ alignas(64) constexpr float kSigmoidTable[8][32] = {
         -0x1.7101fep-11f, -0x1.93f632p-12f, -0x1.6ec3c6p-13f, -0x1.37e5f2p-14f,
         -0x1.01a00ep-15f, -0x1.a62e66p-17f, -0x1.59af0ap-18f, -0x1.17c12ep-19f,
         -0x1.c730fcp-21f, -0x1.6f99d4p-22f, -0x1.d7ad8ep-17f, -0x1.f0707cp-25f,
-        0x1.5d291ap-16f, -0x1.965ccap-17f, -0x1.d98bbcp-16f, -0x1.5c6948p-15f,
+        0x1.5d291ap-16f, -0x1.965ccap-17f, -0x1.d98bbcp-16f, -0x1.5af872p-15f,
         0x1.c92694p-21f, 0x1.17645ap-19f, 0x1.582fb4p-18f, 0x1.a4ebc6p-17f,
         0x1.01a6d6p-15f, 0x1.37d9fep-14f, 0x1.6f546ap-13f, 0x1.94076cp-12f,
         0x1.70f116p-11f, 0x1.48f0c6p-11f, -0x1.b6a86cp-10f, -0x1.5ae218p-8f,
@@ -838,7 +838,7 @@ alignas(64) constexpr float kSigmoidTable[8][32] = {
         0x1.098ddcp-14f, 0x1.04e95ep-14f, 0x1.10f1dcp-15f, 0x1.e783fep-17f,
         0x1.9a6f8cp-18f, 0x1.52b83p-19f, 0x1.163e8p-20f, 0x1.c174b6p-22f,
         0x1.6e83f2p-23f, 0x1.29c34cp-24f, 0x1.c04e8p-26f, 0x1.8a6c46p-27f,
-        0x1.6d5064p-30f, -0x1.02f36p-35f, -0x1.0f193ep-28f, -0x1.193e8ap-27f,
+        0x1.6d5064p-30f, -0x1.02f36p-35f, -0x1.0f193ep-28f, -0x1.17955ep-27f,
         0x1.708db8p-23f, 0x1.c2504ap-22f, 0x1.14eeacp-20f, 0x1.51beap-19f,
         0x1.9a6208p-18f, 0x1.e73fa2p-17f, 0x1.11325cp-15f, 0x1.04d8b6p-14f,
         0x1.09e678p-14f, -0x1.783b8cp-13f, -0x1.c9f3c6p-11f, -0x1.1ad5fap-13f,
@@ -848,121 +848,115 @@ alignas(64) constexpr float kSigmoidTable[8][32] = {
         0x1.74ecccp-17f, -0x1.798eep-18f, -0x1.31ddf8p-18f, -0x1.2fc568p-19f,
         -0x1.0b0582p-20f, -0x1.bbd72ap-22f, -0x1.704d16p-23f, -0x1.0fb9acp-24f,
         -0x1.138946p-25f, -0x1.60f0a8p-26f, 0x1.77d3d4p-15f, 0x1.149fc2p-32f,
-        -0x1.195ef8p-14f, 0x1.46d73ep-15f, 0x1.76d032p-14f, 0x1.8b33dap-13f,
+        -0x1.195ef8p-14f, 0x1.46d73ep-15f, 0x1.76d032p-14f, 0x1.888adcp-13f,
         0x1.e3daap-26f, 0x1.28a7b4p-24f, 0x1.6abe44p-23f, 0x1.b912b6p-22f,
         0x1.07de9ep-20f, 0x1.2c9beap-19f, 0x1.2f008cp-18f, 0x1.7a987cp-18f,
         -0x1.67dc32p-17f, -0x1.7c8ce4p-14f, -0x1.d4179ap-14f, 0x1.d6d6c8p-12f,
     },
 };
-// silu(x) = x sigmoid(x) for float32 on the same intervals as kSigmoidTable (x from
-// kSigmoidTableMinArg to kSigmoidTableMaxArg; the caller takes other x elsewhere). Interval
-// 0 holds c0 = -0 and c1 = 1/2, so tiny x give x/2 rounded once (-0 where a negative one
-// underflows). Degree 7 (degree 6: 2.13 ulp).
-alignas(64) constexpr float kSiluTable[9][32] = {
+// silu(x) = x sigmoid(x) for float32 on uniform intervals of width 0.8 (k from -14 to 17:
+// x from -11.6 to 14; the caller takes other x elsewhere), degree 6. Interval 0 holds c0 = -0
+// and c1 = 1/2, so tiny x give x/2 rounded once (-0 where a negative one underflows).
+// Worst interval 1.67 ulp (degree 6 on the sigmoid's width 0.9: 2.13).
+constexpr float kSiluTableInvWidth = 1.25f;  // 1 / 0.8
+constexpr float kSiluTableMinArg = -11.59f;   // round(1.25 x) >= -14
+constexpr float kSiluTableMaxArg = 13.99f;    // round(1.25 x) <= 17
+alignas(64) constexpr float kSiluTable[8][32] = {
     {  // b
-        0x0p+0f, 0x1.cce7a6p-1f, 0x1.ccbc74p+0f, 0x1.598f6ap+1f,
-        0x1.cce3dp+1f, 0x1.2012b8p+2f, 0x1.59a2f8p+2f, 0x1.933ccap+2f,
-        0x1.ccbeb4p+2f, 0x1.03223ap+3f, 0x1.200bdcp+3f, 0x1.3cdb6p+3f,
-        0x1.599a1p+3f, 0x1.765078p+3f, 0x1.9313f4p+3f, 0x1.b01f4p+3f,
-        0x1.ccec0cp+3f, 0x1.e97a5ap+3f, 0x1.0313f4p+4f, 0x1.10839ap+4f,
-        -0x1.5993b6p+3f, -0x1.3cc254p+3f, -0x1.1ff59p+3f, -0x1.034876p+3f,
-        -0x1.ccde3p+2f, -0x1.934a9ap+2f, -0x1.59865cp+2f, -0x1.1fe7cep+2f,
-        -0x1.ccc8a8p+1f, -0x1.598e92p+1f, -0x1.cceae6p+0f, -0x1.ccdfd2p-1f,
+        0x0p+0f, 0x1.99b1d8p-1f, 0x1.99946ap+0f, 0x1.3344dep+1f,
+        0x1.99a6b8p+1f, 0x1.ffe5d4p+1f, 0x1.3318c8p+2f, 0x1.66623p+2f,
+        0x1.999d24p+2f, 0x1.ccbeb4p+2f, 0x1.000c1p+3f, 0x1.19ab66p+3f,
+        0x1.333d0cp+3f, 0x1.4cc908p+3f, 0x1.664f5ep+3f, 0x1.801f4p+3f,
+        0x1.99a6a6p+3f, 0x1.b313f4p+3f, -0x1.66595ep+3f, -0x1.4cd656p+3f,
+        -0x1.332036p+3f, -0x1.199694p+3f, -0x1.0016f6p+3f, -0x1.ccde3p+2f,
+        -0x1.99b678p+2f, -0x1.66858ap+2f, -0x1.334472p+2f, -0x1.fff444p+1f,
+        -0x1.99a6c2p+1f, -0x1.334b3ep+1f, -0x1.997d1cp+0f, -0x1.99a3e2p-1f,
     },
     {  // c0
-        -0x0p+0f, 0x1.47b312p-1f, 0x1.8b5dc2p+0f, 0x1.43caf4p+1f,
-        0x1.c0a3d6p+1f, 0x1.1ce962p+2f, 0x1.58155ap+2f, 0x1.927fbp+2f,
-        0x1.cc66a2p+2f, 0x1.030e0ep+3f, 0x1.2002c6p+3f, 0x1.3cd75p+3f,
-        0x1.599842p+3f, 0x1.764facp+3f, 0x1.93139ap+3f, 0x1.b01f1ap+3f,
-        0x1.ccebfcp+3f, 0x1.e97a52p+3f, 0x1.0313f2p+4f, 0x1.10839ap+4f,
-        -0x1.ce534ap-13f, -0x1.04b73p-11f, -0x1.237446p-10f, -0x1.416eccp-9f,
-        -0x1.5fb306p-8f, -0x1.79ef82p-7f, -0x1.8e2e22p-6f, -0x1.957b46p-5f,
-        -0x1.88391ep-4f, -0x1.5c48acp-3f, -0x1.056c6cp-2f, -0x1.0a6788p-2f,
+        -0x0p+0f, 0x1.1ab1f2p-1f, 0x1.54c5fap+0f, 0x1.19b9aap+1f,
+        0x1.899cf6p+1f, 0x1.f6aef6p+1f, 0x1.30960ap+2f, 0x1.651016p+2f,
+        0x1.98ef3cp+2f, 0x1.cc66a2p+2f, 0x1.ffec3ap+2f, 0x1.19a08ep+3f,
+        0x1.3337bap+3f, 0x1.4cc67p+3f, 0x1.664e1cp+3f, 0x1.801ea6p+3f,
+        0x1.99a65cp+3f, 0x1.b313dp+3f, -0x1.41a468p-13f, -0x1.4b8352p-12f,
+        -0x1.559346p-11f, -0x1.5bc85p-10f, -0x1.5ec772p-9f, -0x1.5fb306p-8f,
+        -0x1.5b5c2ap-7f, -0x1.51816ap-6f, -0x1.40b364p-5f, -0x1.26c368p-4f,
+        -0x1.009c14p-3f, -0x1.98a912p-3f, -0x1.133efp-2f, -0x1.fbf7d8p-3f,
     },
     {  // c1
-        0x1p-1f, 0x1.cabc5p-1f, 0x1.13c602p+0f, 0x1.18aaa8p+0f,
-        0x1.110b62p+0f, 0x1.09b296p+0f, 0x1.0508d2p+0f, 0x1.027af8p+0f,
-        0x1.012f16p+0f, 0x1.008d66p+0f, 0x1.00409ap+0f, 0x1.001d38p+0f,
-        0x1.000d1ap+0f, 0x1.0005d4p+0f, 0x1.000292p+0f, 0x1.00011ep+0f,
-        0x1.00007ep+0f, 0x1.000036p+0f, 0x1.000018p+0f, 0x1.00000cp+0f,
-        -0x1.a38152p-13f, -0x1.d4ba74p-12f, -0x1.0307ap-10f, -0x1.19aa48p-9f,
-        -0x1.2e98e8p-8f, -0x1.3d4486p-7f, -0x1.42a27ap-6f, -0x1.36e228p-5f,
-        -0x1.10d5cep-4f, -0x1.8aab22p-4f, -0x1.3ca072p-4f, 0x1.aa3256p-4f,
+        0x1p-1f, 0x1.b8eb2cp-1f, 0x1.0e3dc6p+0f, 0x1.198f12p+0f,
+        0x1.14cc4p+0f, 0x1.0d7d24p+0f, 0x1.07de26p+0f, 0x1.0451e8p+0f,
+        0x1.0249c8p+0f, 0x1.012f16p+0f, 0x1.009996p+0f, 0x1.004ce2p+0f,
+        0x1.00262p+0f, 0x1.0012c2p+0f, 0x1.00092ap+0f, 0x1.00046ap+0f,
+        0x1.000222p+0f, 0x1.000106p+0f, -0x1.24ea6ap-13f, -0x1.2ba156p-12f,
+        -0x1.31f676p-11f, -0x1.343528p-10f, -0x1.32d46ap-9f, -0x1.2e98e8p-8f,
+        -0x1.248656p-7f, -0x1.14041ap-6f, -0x1.f6935p-6f, -0x1.af8652p-5f,
+        -0x1.4cc3fep-4f, -0x1.98f108p-4f, -0x1.c756fap-5f, 0x1.1c679ap-3f,
     },
     {  // c2
-        0x1.ffffeap-3f, 0x1.54e5eap-3f, 0x1.628bcap-5f, -0x1.5bb966p-7f,
-        -0x1.2ab21ep-6f, -0x1.ab37cp-7f, -0x1.eb5eaap-8f, -0x1.004b2ap-8f,
-        -0x1.fb6536p-10f, -0x1.e58cbp-11f, -0x1.c41958p-12f, -0x1.9ee34ap-13f,
-        -0x1.7874dcp-14f, -0x1.523734p-15f, 0x1.b0da5p-18f, -0x1.2f293cp-15f,
-        -0x1.2bd44p-15f, 0x1.d2992cp-16f, 0x1.23a4c8p-15f, -0x1.6c83f6p-14f,
-        -0x1.78acaep-14f, -0x1.a00298p-13f, -0x1.c5263ap-12f, -0x1.e3a4a8p-11f,
-        -0x1.fa9b72p-10f, -0x1.002098p-8f, -0x1.ebf2bep-8f, -0x1.abce3ap-7f,
-        -0x1.2abc88p-6f, -0x1.5bb95p-7f, 0x1.61f2bp-5f, 0x1.54eb6p-3f,
+        0x1.fffff4p-3f, 0x1.7373f8p-3f, 0x1.0c65b2p-4f, -0x1.c50feep-15f,
+        -0x1.24b28cp-6f, -0x1.0ca52cp-6f, -0x1.695ad2p-7f, -0x1.ac1fdp-8f,
+        -0x1.db2756p-9f, -0x1.fb652ep-10f, -0x1.0715ep-10f, -0x1.0c027cp-11f,
+        -0x1.0d81dp-12f, -0x1.0c1a0ap-13f, -0x1.0876e2p-14f, -0x1.24b2f6p-15f,
+        -0x1.f36fbcp-17f, 0x1.3b35d2p-16f, -0x1.082eb6p-14f, -0x1.0bbc7ap-13f,
+        -0x1.0e55acp-12f, -0x1.0c96d8p-11f, -0x1.06ca14p-10f, -0x1.fa9b52p-10f,
+        -0x1.da95fp-9f, -0x1.ab7828p-8f, -0x1.68ca3p-7f, -0x1.0c9bap-6f,
+        -0x1.24af74p-6f, -0x1.052d3ep-14f, 0x1.0c946p-4f, 0x1.737c0ap-3f,
     },
     {  // c3
-        0x1.78a286p-23f, -0x1.9dfba4p-5f, -0x1.148a9cp-5f, -0x1.1b162cp-7f,
-        0x1.c6dceep-11f, 0x1.2e3942p-9f, 0x1.be5282p-10f, 0x1.02cf78p-10f,
-        0x1.0f7c96p-11f, 0x1.0de616p-12f, 0x1.04845cp-13f, 0x1.d62b78p-15f,
-        0x1.b1581ap-16f, 0x1.b8f226p-17f, 0x1.c41002p-18f, 0x1.eb1884p-21f,
-        -0x1.eff424p-19f, 0x1.b95082p-20f, -0x1.bd20c8p-20f, -0x1.079b2ep-16f,
-        -0x1.bd1a7ap-16f, -0x1.e45832p-15f, -0x1.02c2p-13f, -0x1.0d1fb4p-12f,
-        -0x1.0f8e1ep-11f, -0x1.02e05ap-10f, -0x1.be8342p-10f, -0x1.2e16d4p-9f,
-        -0x1.c52354p-11f, 0x1.1b2acep-7f, 0x1.145b2ep-5f, 0x1.9df91cp-5f,
+        0x1.07931p-25f, -0x1.8f18bap-5f, -0x1.4ae594p-5f, -0x1.f2fe3ep-7f,
+        -0x1.d798f4p-10f, 0x1.07f8fp-9f, 0x1.1e093ap-9f, 0x1.91315cp-10f,
+        0x1.e4a532p-11f, 0x1.0fa80cp-11f, 0x1.254b2p-12f, 0x1.2f7654p-13f,
+        0x1.3a7876p-14f, 0x1.2f0428p-15f, 0x1.37f178p-16f, 0x1.2deaap-17f,
+        0x1.15aeb2p-18f, 0x1.6c829cp-18f, -0x1.39ebc2p-16f, -0x1.3a6f3cp-15f,
+        -0x1.38e596p-14f, -0x1.31320ep-13f, -0x1.237404p-12f, -0x1.0f8ec4p-11f,
+        -0x1.e3a78cp-11f, -0x1.904db2p-10f, -0x1.1db498p-9f, -0x1.07e18ep-9f,
+        0x1.d7e2b8p-10f, 0x1.f2c3e2p-7f, 0x1.4afb88p-5f, 0x1.8f1084p-5f,
     },
     {  // c4
-        -0x1.5537fp-6f, -0x1.a50bf6p-9f, 0x1.160044p-7f, 0x1.317f6cp-8f,
-        0x1.2294aap-10f, -0x1.5272a6p-15f, -0x1.c9d01ap-13f, -0x1.5d0f86p-13f,
-        -0x1.99f838p-14f, -0x1.ad82bep-15f, -0x1.ad5ad6p-16f, -0x1.9fe6c6p-17f,
-        -0x1.7ac242p-18f, -0x1.670208p-19f, -0x1.4fbdf6p-12f, 0x1.83d6c8p-12f,
-        0x1.bb5a98p-12f, -0x1.926566p-12f, -0x1.e704fep-12f, 0x1.aea58cp-10f,
-        -0x1.848802p-18f, -0x1.9cb624p-17f, -0x1.afc0a2p-16f, -0x1.b02752p-15f,
-        -0x1.9a50c6p-14f, -0x1.5dea82p-13f, -0x1.cc83b2p-13f, -0x1.5aacb8p-15f,
-        0x1.243b44p-10f, 0x1.3211c2p-8f, 0x1.16886p-7f, -0x1.a79aaap-9f,
+        -0x1.5541aap-6f, -0x1.80e1dep-8f, 0x1.048562p-7f, 0x1.a0358ep-8f,
+        0x1.2fe32ep-9f, 0x1.a00ef8p-12f, -0x1.425992p-13f, -0x1.c123a6p-13f,
+        -0x1.4b4b88p-13f, -0x1.99fa9cp-14f, -0x1.cee684p-15f, -0x1.f88eecp-16f,
+        -0x1.07d066p-16f, -0x1.167b86p-17f, -0x1.15bb38p-18f, 0x1.17aeeap-14f,
+        -0x1.1cc6cep-20f, -0x1.c2b774p-12f, -0x1.14505ep-18f, -0x1.109934p-17f,
+        -0x1.08a32ep-16f, -0x1.f9aa04p-16f, -0x1.d1cb7cp-15f, -0x1.9a8b3ap-14f,
+        -0x1.4ccb12p-13f, -0x1.c44ba2p-13f, -0x1.3daa2p-13f, 0x1.a5bb7p-12f,
+        0x1.2e6d92p-9f, 0x1.9f9a22p-8f, 0x1.03ca3p-7f, -0x1.80a8eap-8f,
     },
     {  // c5
-        -0x1.6c3118p-19f, 0x1.514a4ep-8f, 0x1.0b8098p-14f, -0x1.24fad2p-10f,
-        -0x1.e9729ap-12f, -0x1.ebfeap-14f, -0x1.cb1f96p-18f, 0x1.a03656p-16f,
-        0x1.6cca1cp-16f, 0x1.4767bap-17f, -0x1.c18554p-18f, 0x1.1a55c6p-16f,
-        0x1.006c3ap-17f, -0x1.5520ap-17f, -0x1.ed9a54p-19f, 0x1.5aba9cp-15f,
-        0x1.2d01aap-14f, 0x1.88dfbep-21f, 0x1.b7716p-15f, 0x1.e769c8p-12f,
-        -0x1.0aa7ecp-20f, -0x1.0e1616p-19f, -0x1.15c33ap-18f, -0x1.05932ep-17f,
-        -0x1.bc5492p-17f, -0x1.1ece6ep-16f, -0x1.ce0642p-21f, 0x1.b2af98p-14f,
-        0x1.ee9ad6p-12f, 0x1.20571p-10f, -0x1.2e6d94p-14f, -0x1.50b6dcp-8f,
+        -0x1.3a52dap-22f, 0x1.5aabb8p-8f, 0x1.19714p-10f, -0x1.1eb558p-10f,
+        -0x1.8bddb8p-11f, -0x1.1be252p-12f, -0x1.e7dd86p-15f, -0x1.1fdf7ep-22f,
+        0x1.92c8e6p-17f, 0x1.0a3fcap-16f, 0x1.07c7cp-20f, 0x1.ed2b44p-18f,
+        -0x1.a43e46p-22f, 0x1.1a31c4p-17f, 0x1.778722p-20f, 0x1.06ae0cp-19f,
+        0x1.0be17cp-19f, -0x1.8dbfd6p-16f, -0x1.7ec288p-21f, -0x1.71b742p-20f,
+        -0x1.5af56ap-19f, -0x1.400e5ap-18f, -0x1.152426p-17f, -0x1.b7663cp-17f,
+        -0x1.16af68p-16f, -0x1.feff42p-18f, 0x1.c13b3ap-15f, 0x1.149348p-12f,
+        0x1.887dc4p-11f, 0x1.219dbcp-10f, -0x1.186c02p-10f, -0x1.5a3a16p-8f,
     },
     {  // c6
-        0x1.07a726p-9f, -0x1.1efb8cp-11f, -0x1.636efap-11f, 0x1.1e7b5ep-14f,
-        0x1.b228b4p-14f, 0x1.2d8c6cp-15f, 0x1.e0f33cp-18f, 0x1.3eb9f2p-21f,
-        -0x1.7831dep-21f, -0x1.17922p-19f, -0x1.5a3ad6p-21f, 0x1.67c08cp-23f,
-        -0x1.4c6884p-21f, -0x1.7b566p-24f, 0x1.11e04ap-10f, -0x1.3e6838p-10f,
-        -0x1.6bb1e6p-10f, 0x1.4972aep-10f, 0x1.8fd5cep-10f, -0x1.ffd4cep-8f,
-        -0x1.ce9a1p-24f, -0x1.9dfdbcp-22f, -0x1.2ba226p-22f, -0x1.a90fd2p-22f,
-        -0x1.12266ep-23f, 0x1.12d198p-19f, 0x1.85cb0ep-17f, 0x1.71ff48p-15f,
-        0x1.763668p-14f, 0x1.527f9ep-15f, -0x1.7dc186p-11f, -0x1.ffcc46p-12f,
-    },
-    {  // c7
-        0x1.3cbcb4p-17f, -0x1.945dbap-12f, 0x1.c7cb9cp-13f, 0x1.b0dc9ep-14f,
-        -0x1.dc7988p-17f, 0x1.cd819p-16f, 0x1.0e031ep-16f, -0x1.8580e8p-16f,
-        -0x1.96ed5ap-16f, -0x1.5d33eap-18f, 0x1.f48b52p-16f, -0x1.54ef56p-15f,
-        -0x1.368b74p-16f, 0x1.f23beap-16f, -0x1.dd9a6cp-16f, -0x1.925cc4p-13f,
-        -0x1.23811p-12f, -0x1.b34e7ep-15f, -0x1.21913ap-12f, -0x1.8b468cp-9f,
-        0x1.61a8b8p-27f, -0x1.28c2cp-23f, 0x1.0ad0e2p-23f, 0x1.2dc588p-22f,
-        0x1.bc6c8cp-21f, 0x1.279e64p-19f, 0x1.6d353ep-18f, 0x1.9c729ap-17f,
-        0x1.944f7p-21f, -0x1.dfa78ap-15f, -0x1.9294e6p-13f, 0x1.715c3p-12f,
+        0x1.095b02p-9f, -0x1.96f55p-13f, -0x1.df8112p-11f, -0x1.03a0d6p-14f,
+        0x1.070516p-13f, 0x1.1ebb86p-14f, 0x1.7d5956p-16f, 0x1.fe4444p-19f,
+        -0x1.b5f966p-21f, -0x1.7ee91cp-21f, -0x1.1ac016p-19f, -0x1.a9368ap-24f,
+        -0x1.52dbb4p-21f, 0x1.484df6p-21f, -0x1.38f0e2p-26f, -0x1.21e484p-12f,
+        0x1.05a472p-22f, 0x1.d17eaap-10f, -0x1.fe7ccp-25f, -0x1.bb7cfep-24f,
+        -0x1.f389bcp-22f, -0x1.094fe6p-22f, -0x1.99dba4p-23f, 0x1.7d812ep-23f,
+        0x1.52f20ap-19f, 0x1.4cf85cp-17f, 0x1.7b4724p-17f, 0x1.77f302p-15f,
+        0x1.5f14c2p-13f, -0x1.18e46cp-15f, -0x1.b77de2p-11f, -0x1.d95ffcp-13f,
     },
 };
 
-// The polynomial of x's interval in a table on kSigmoidTable's intervals, for
-// kSigmoidTableMinArg <= x <= kSigmoidTableMaxArg (or NaN: NaN, x quietened).
+// The polynomial of x's interval in a table on uniform intervals of width 1 / inv_width,
+// for x within the table's range (or NaN: NaN, x quietened).
 template <class V, std::size_t Rows>
-V uniform_table_polynomial(const float (&table)[Rows][32], V x) {
-  const V k = fma(x, V::set(kSigmoidTableInvWidth), V::set(ExpConstants<float>::kRoundMagic));
+V uniform_table_polynomial(const float (&table)[Rows][32], float inv_width, V x) {
+  const V k = fma(x, V::set(inv_width), V::set(ExpConstants<float>::kRoundMagic));
   return table_horner(table, rounded_index(k), x);
 }
 // sigmoid for float32 with x >= kSigmoidTableMinArg (or NaN: NaN, x quietened).
 template <class V>
 V sigmoid_float_table(V x) {
   // NaN stays NaN (second operand); above the clamp sigmoid rounds to 1.
-  return uniform_table_polynomial(kSigmoidTable, min(V::set(kSigmoidTableMaxArg), x));
+  return uniform_table_polynomial(kSigmoidTable, kSigmoidTableInvWidth,
+                                  min(V::set(kSigmoidTableMaxArg), x));
 }
 
 // K(s) = G(s)/s = erfcx(s/sqrt2)/2 for the float32 GELU derivative (Phi(x) = exp(-x^2/2) K(|x|)
