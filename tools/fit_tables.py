@@ -94,6 +94,20 @@ def silu(x: np.ndarray) -> np.ndarray:
     return x * sigmoid(x)
 
 
+def silu_grad(x: np.ndarray) -> np.ndarray:
+    """d/dx x sigmoid(x) = s (1 + x (1 - s)), s = sigmoid(x); zero at x = -1.2785."""
+    x = np.asarray(x, np.float64)
+    return sigmoid(x) * (1 + x * sigmoid(-x))
+
+
+def silu_grad_scale(x: np.ndarray) -> np.ndarray:
+    """Where silu' crosses zero its terms s and x s (1 - s) cancel: the error is measured
+    against a tenth of their magnitudes there (the tests' gradient bound allows 5 eps)."""
+    x = np.asarray(x, np.float64)
+    s = sigmoid(x)
+    return np.maximum(np.abs(silu_grad(x)), 0.1 * (s + np.abs(x * s * sigmoid(-x))))
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str  # the C++ table is k<Name>Table
@@ -105,6 +119,8 @@ class Spec:
     # [(k - 1/2) width, (k + 1/2) width], stored in column k mod 32.
     width: float | None = None
     first: int = 0
+    # The error's yardstick (relative error: f itself; larger where f is a cancellation).
+    scale: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 SPECS = {
@@ -116,6 +132,8 @@ SPECS = {
     "sigmoid": Spec("Sigmoid", sigmoid, 6, float(np.float32(17.4)), (), width=0.9, first=-12),
     # x from -11.6 to 14; c0 = -0: the last FMA's + c0 keeps the sign of an underflowed -x/2.
     "silu": Spec("Silu", silu, 6, 14.0, (-0.0, 0.5), width=0.8, first=-14),
+    "silu_grad": Spec("SiluGrad", silu_grad, 6, 14.0, (), width=0.8, first=-14,
+                      scale=silu_grad_scale),
 }
 UNIFORM_MARGIN = 1e-3  # fitted beyond each end: the kernel's index rounds x * RN(1/width)
 
@@ -146,10 +164,12 @@ def expansion_point(spec: Spec, lo: float, hi: float) -> float:
 
 
 def lawson(t: np.ndarray, f: np.ndarray, powers: list[int], fixed: np.ndarray,
-           iters: int = 60) -> np.ndarray:
-    """Coefficients of sum c_k t^k (k in powers) minimising max |(fixed + P)/f - 1|."""
-    a = np.stack([t**k for k in powers], axis=1) / f[:, None]
-    rhs = 1 - fixed / f
+           iters: int = 60, scale: np.ndarray | None = None) -> np.ndarray:
+    """Coefficients of sum c_k t^k (k in powers) minimising max |fixed + P - f| / scale
+    (scale = f: the relative error)."""
+    scale = f if scale is None else scale
+    a = np.stack([t**k for k in powers], axis=1) / scale[:, None]
+    rhs = (f - fixed) / scale
     w = np.full(t.size, 1.0 / t.size)
     c = np.zeros(len(powers))
     for _ in range(iters):
@@ -178,7 +198,8 @@ def fit_interval(spec: Spec, i: int) -> tuple[float, list[float]]:
         coeffs = [float(np.float32(spec.f(np.array([at]))[0]))]
     for k in range(len(coeffs), spec.degree + 1):
         fixed = sum(c * t**j for j, c in enumerate(coeffs))
-        free = lawson(t, f, list(range(k, spec.degree + 1)), fixed)
+        free = lawson(t, f, list(range(k, spec.degree + 1)), fixed,
+                      scale=None if spec.scale is None else spec.scale(nodes))
         coeffs.append(float(np.float32(free[0])))
     return b, coeffs
 
@@ -193,8 +214,10 @@ def evaluate(a: np.ndarray, b: float, coeffs: list[float]) -> np.ndarray:
 
 
 def ulp_error(spec: Spec, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """In ulps of the function (of its scale where that is larger)."""
     ref = spec.f(a.astype(np.float64))
-    return np.abs(y.astype(np.float64) - ref) / np.abs(np.spacing(ref.astype(np.float32)).astype(np.float64))
+    yard = np.abs(ref) if spec.scale is None else spec.scale(a.astype(np.float64))
+    return np.abs(y.astype(np.float64) - ref) / np.abs(np.spacing(yard.astype(np.float32)).astype(np.float64))
 
 
 def check_points(spec: Spec, i: int, n: int) -> np.ndarray:
