@@ -458,19 +458,30 @@ struct Celu {
 template <class V>
 struct Softplus {
   static constexpr bool kBackwardFromY = true;
+  // Variant 1: beta = 1 (z = x, no division); variant 0: any beta.
+  static constexpr int kVariants = 2;
   V beta, threshold;
   bool unit_beta;
   explicit Softplus(const Params& p)
       : beta(V::set(typename V::T(p.v[0]))),
         threshold(V::set(typename V::T(p.v[1]))),
         unit_beta(typename V::T(p.v[0]) == typename V::T(1)) {}
-  V forward(V x) const {
-    const V z = x * beta;
-    const V sp = max(V::set(0), z) + log1p_unit(exp_nonpositive(negative_abs(z)));
-    return select(z > threshold, x, unit_beta ? sp : sp / beta);
+  int variant() const { return unit_beta ? 1 : 0; }
+  template <int K>
+  V z_of(V x) const {
+    if constexpr (K == 1) return x;
+    return x * beta;
   }
-  V backward_from_x(V x, V dy) const {
-    const V z = x * beta;
+  template <int K>
+  V forward_as(V x) const {
+    const V z = z_of<K>(x);
+    const V sp = max(V::set(0), z) + log1p_unit(exp_nonpositive(negative_abs(z)));
+    if constexpr (K == 1) return select(z > threshold, x, sp);
+    return select(z > threshold, x, sp / beta);
+  }
+  template <int K>
+  V backward_from_x_as(V x, V dy) const {
+    const V z = z_of<K>(x);
     return select(z > threshold, dy, dy * Sigmoid<V>(Params{}).forward(z));
   }
   V backward_from_y(V y, V dy) const {
@@ -565,10 +576,6 @@ struct Swish {
     // At x = +-inf the gradient is NaN, as PyTorch's.
     const V inf = V::set(std::numeric_limits<typename V::T>::infinity());
     return select(abs(x) == inf, inf - inf, p.gradient_times(dy * factor));
-  }
-  V forward(V x) const { return unit_beta ? forward_as<1>(x) : forward_as<0>(x); }
-  V backward_from_x(V x, V dy) const {
-    return unit_beta ? backward_from_x_as<1>(x, dy) : backward_from_x_as<0>(x, dy);
   }
 };
 template <class V>
@@ -923,10 +930,6 @@ struct Gelu {
   bool tanh_form;
   explicit Gelu(const Params& p) : tanh_form(p.v[0] != 0) {}
   int variant() const { return tanh_form ? 1 : 0; }
-  V forward(V x) const { return tanh_form ? forward_as<1>(x) : forward_as<0>(x); }
-  V backward_from_x(V x, V dy) const {
-    return tanh_form ? backward_from_x_as<1>(x, dy) : backward_from_x_as<0>(x, dy);
-  }
   template <int K>
   V forward_as(V x) const {
     const V inf = V::set(std::numeric_limits<T>::infinity());
