@@ -973,8 +973,10 @@ struct Gelu {
       const V s = abs(x);
       const GeluTableParts<V> p = gelu_table_parts(x, kGeluKTable);
       const V v = ldexp(p.e.mantissa * fnma(s, inv_sqrt_2pi, p.f), p.e.exponent);
+      // At x = +-inf, exp's mantissa is 0 and K - s/sqrt(2 pi) is -inf: v, and the
+      // gradient, are NaN as PyTorch's.
       const V d = select(x < V::set(0), v, V::set(1) - v) + V::set(0);  // + 0 as below
-      return select(s == inf, nan, dy * d);
+      return dy * d;
     } else {
       const GeluErfParts<V> p = gelu_erf_parts(x);
       const V x2 = x * x;
