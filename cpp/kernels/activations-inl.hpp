@@ -511,7 +511,7 @@ struct Logsigmoid {
 // dy/dx = s (1 + beta x (1 - s)) with s = sigmoid(beta x). x sigmoid(z) is one corrected
 // quotient, x * num / (1 + e); for beta != 1 the rounding of z = beta x is carried into e
 // (exp(z + z_lo) = exp(z) (1 + z_lo)), which matters for z << 0 where sigmoid(z) ~ exp(z).
-// float32 silu (beta = 1) from x = -11.59 to 13.99: kSiluTable and kSiluGradTable
+// float32 silu (beta = 1) for |x| <= 11.59: kSiluTable and kSiluGradTable
 // (per-interval polynomials; the gradient within 4 ulp away from silu's minimum at -1.2785,
 // where its two terms cancel).
 // silu(-inf) = NaN, like PyTorch's x / (1 + exp(-x)).
@@ -542,12 +542,11 @@ struct Swish {
   template <int K>
   V forward_as(V x) const {
     if constexpr (K == 1 && std::is_same_v<typename V::T, float>) {
-      // float32 silu: kSiluTable on [kSiluTableMinArg, kSiluTableMaxArg] (1e-4 of N(0, 3^2)
-      // inputs lie outside); outside it the quotient, for the lanes that need it only when
-      // some lane does.
+      // float32 silu: kSiluTable for |x| <= kSiluTableMaxAbsArg (1e-4 of N(0, 3^2) inputs
+      // lie outside); outside it the quotient, for the lanes that need it only when some
+      // lane does.
       const V y = uniform_table_polynomial(kSiluTable, kSiluTableInvWidth, x);
-      const typename V::Mask out =
-          (x < V::set(kSiluTableMinArg)) | (x > V::set(kSiluTableMaxArg));
+      const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, parts<K>(x).times(x), y) : y;
     }
     return parts<K>(x).times(x);
@@ -557,8 +556,7 @@ struct Swish {
     if constexpr (K == 1 && std::is_same_v<typename V::T, float>) {
       // float32 silu': kSiluGradTable on the forward table's range, the same fallback.
       const V d = uniform_table_polynomial(kSiluGradTable, kSiluTableInvWidth, x);
-      const typename V::Mask out =
-          (x < V::set(kSiluTableMinArg)) | (x > V::set(kSiluTableMaxArg));
+      const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, backward_by_quotient<K>(x, dy), dy * d) : dy * d;
     }
     return backward_by_quotient<K>(x, dy);

@@ -855,12 +855,13 @@ alignas(64) constexpr float kSigmoidTable[8][32] = {
     },
 };
 // silu(x) = x sigmoid(x) for float32 on uniform intervals of width 0.8 (k from -14 to 17:
-// x from -11.6 to 14; the caller takes other x elsewhere), degree 6. Interval 0 holds c0 = -0
+// x from -11.6 to 14), degree 6. Interval 0 holds c0 = -0
 // and c1 = 1/2, so tiny x give x/2 rounded once (-0 where a negative one underflows).
 // Worst interval 1.67 ulp (degree 6 on the sigmoid's width 0.9: 2.13).
 constexpr float kSiluTableInvWidth = 1.25f;  // 1 / 0.8
-constexpr float kSiluTableMinArg = -11.59f;   // round(1.25 x) >= -14
-constexpr float kSiluTableMaxArg = 13.99f;    // round(1.25 x) <= 17
+// The kernels use the table for |x| <= 11.59 (round(1.25 x) >= -14; the table would reach
+// 13.99 above): one compare on |x| instead of two (NaN compares false: the table's NaN).
+constexpr float kSiluTableMaxAbsArg = 11.59f;
 alignas(64) constexpr float kSiluTable[8][32] = {
     {  // b
         0x0p+0f, 0x1.99b1d8p-1f, 0x1.99946ap+0f, 0x1.3344dep+1f,
