@@ -211,13 +211,15 @@ struct Softshrink {
 
 // sigmoid: y = 1 / (1 + exp(-x)); dy/dx = y (1 - y).
 // float32 from x = -11.24 up: sigmoid_float_table (per-interval polynomials, math-inl.hpp).
-// Otherwise evaluated on a = |x| so exp never overflows: with e = exp(-a) and d = 1 + e held exactly
-// as a two-term sum, y = 1/d for x >= 0 and e/d for x < 0, each by one corrected quotient.
+// Otherwise evaluated on a = |x| so exp never overflows: with e = exp(-a) and d = 1 + e held
+// exactly as a two-term sum, y = 1/d for x >= 0 and e/d for x < 0, each by one corrected
+// quotient.
 // The derivative from x is e / (1 + e)^2, accurate in both tails (y(1 - y) from y loses
 // the relative accuracy of the small factor once y rounds near 1).
 // NaN -> NaN; sigmoid(-inf) = 0, sigmoid(inf) = 1.
 // Error: float32 <= 2 ulp, float64 <= 2 ulp (see fastact.info("sigmoid")).
-// Measured: float32 1.64 ulp over all 2^32 inputs, float64 1.38 ulp (strided sweep).
+// Measured: float32 1.34 ulp over all 2^32 inputs (in the exp form, at x = -16.98), float64
+// 1.38 ulp (strided sweep).
 template <class V>
 struct Sigmoid {
   static constexpr bool kBackwardFromY = true;
@@ -656,6 +658,7 @@ struct Mish {
 // fma(p, h, p l) with h + l = 1/6, h rounded down (l > 0, so p = -0 keeps its sign: x * 0
 // = -0 for x <= -3, as PyTorch). NaN stays NaN; x >= 3 gives x.
 // Error: float32 <= 2 ulp, float64 <= 2 ulp.
+// Measured: float32 1.91 ulp over all 2^32 inputs, float64 1.82 ulp (strided sweep).
 template <class T>
 struct SixthConstants;  // 1/6 = kHi + kLo, kHi = RD(1/6)
 template <>
@@ -1018,13 +1021,16 @@ struct Arelu {
   static double log_of_positive(double c) { return c > 0 ? std::log(c) : 0.0; }
   V forward(V x) const {
     const double kd = k, nd = n, lk = log_k;
-    const V y = in_float64(x, [=](auto v) { return scaled_power<kPowerPrecision<T>>(v, kd, lk, nd); });
+    const V y =
+        in_float64(x, [=](auto v) { return scaled_power<kPowerPrecision<T>>(v, kd, lk, nd); });
     return select(x > V::set(0), y, select(is_nan(x), x, V::set(0)));
   }
   V backward_from_x(V x, V dy) const {
     const double kn = double(k) * double(n), lkn = log_kn, n1 = double(n) - 1;
     // dy times the derivative in float64: the derivative alone may exceed the float32 range.
-    const V g = in_float64(x, dy, [=](auto v, auto w) { return w * scaled_power<kPowerPrecision<T>>(v, kn, lkn, n1); });
+    const V g = in_float64(x, dy, [=](auto v, auto w) {
+      return w * scaled_power<kPowerPrecision<T>>(v, kn, lkn, n1);
+    });
     return select(x > V::set(0), g, select(is_nan(x), x, V::set(0)));
   }
 };
@@ -1088,19 +1094,20 @@ struct Sbaf {
            scaled_power<kPowerPrecision<T>>(W::set(1) - x, 1.0, 0.0, 1 - double(alpha));
   }
   static typename V::Mask outside(V x) { return !((x >= V::set(0)) & (x <= V::set(1))); }
+  static V nan() { return V::set(std::numeric_limits<T>::quiet_NaN()); }
   V forward(V x) const {
     if constexpr (kNativeHalf) {
-      if (half) return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), forward_half(x));
+      if (half) return select(outside(x), nan(), forward_half(x));
     }
     const V y = in_float64(x, [this](auto v) {
       using W = decltype(v);
       return W::set(1) / (W::set(1) + t_of(v));
     });
-    return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), y);
+    return select(outside(x), nan(), y);
   }
   V backward_from_x(V x, V dy) const {
     if constexpr (kNativeHalf) {
-      if (half) return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), backward_half(x, dy));
+      if (half) return select(outside(x), nan(), backward_half(x, dy));
     }
     // dy times the derivative, in float64 (one rounding for float32).
     const V g = in_float64(x, dy, [this](auto v, auto w) {
@@ -1111,14 +1118,15 @@ struct Sbaf {
       // + 0: x = -0 is the end point 0 (+0 under the root: -inf, not +inf, at x = -0).
       const W inner = half ? W::set(kd) * (v - W::set(0.5)) / sqrt(v * (one - v) + W::set(0))
                            : scaled_power<kPowerPrecision<T>>(v, kd, log_k, a - 1) *
-                                 scaled_power<kPowerPrecision<T>>(one - v, 1.0, 0.0, -a) * (v - W::set(a));
+                                 scaled_power<kPowerPrecision<T>>(one - v, 1.0, 0.0, -a) *
+                                 (v - W::set(a));
       W r = inner / (den * den);
       const W edge = W::set(kd / ((1 + kd) * (1 + kd)));
       if (alpha == 0) r = select(v == W::set(0), edge, r);
       if (alpha == 1) r = select(v == one, -edge, r);
       return w * r;
     });
-    return select(outside(x), V::set(std::numeric_limits<T>::quiet_NaN()), g);
+    return select(outside(x), nan(), g);
   }
 
 };

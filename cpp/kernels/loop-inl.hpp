@@ -135,7 +135,8 @@ template <class V, class Op>
 void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params& p,
                   Store store) {
   const Op op(p);
-  with_variant(op, [&](auto k) { forward_elements<V, Op, decltype(k)::value>(op, x, y, n, store); });
+  with_variant(op,
+               [&](auto k) { forward_elements<V, Op, decltype(k)::value>(op, x, y, n, store); });
 }
 
 // dx = dy * f'(.) where `xy` is the forward input (FromY = false) or output (FromY = true).
