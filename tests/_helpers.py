@@ -174,6 +174,11 @@ _EXP_EDGES = [-87.33654, -103.27893, -103.97208, -104.0, -708.39642, -744.44007,
 _SIGMOID_ONE = [16.635532, 36.736801]
 # x * exp(x) is still a subnormal a little beyond the clamp of exp
 _X_EXP_TAIL = [-105.0, -107.0, -748.0, -750.0]
+# float32 tables on uniform intervals (math-inl.hpp): sigmoid's range starts at -11.24 and
+# is clamped at 17.4 (its intervals of width 0.9 meet at odd multiples of 0.45); silu's
+# (and silu's gradient) is |x| <= 11.59 (width 0.8: boundaries at odd multiples of 0.4)
+_SIGMOID_TABLE = [-11.24, 17.4, -0.45, 0.45, -4.95, 4.05]
+_SILU_TABLE = [-11.59, 11.59, -0.4, 0.4, -4.4, 3.6]
 
 
 def branch_points(case: Case) -> list[float]:
@@ -186,7 +191,7 @@ def branch_points(case: Case) -> list[float]:
         return [v * factor for v in points]
 
     table = {
-        "sigmoid": lambda: [0.0, *_EXP_EDGES, *_SIGMOID_ONE],
+        "sigmoid": lambda: [0.0, *_EXP_EDGES, *_SIGMOID_ONE, *_SIGMOID_TABLE],
         # the small-argument polynomial up to atanh(1/2); saturation at 1 (f32 / f64)
         "tanh": lambda: [0.0, 0.5493061443340549, -0.5493061443340549, 9.010913, -9.010913,
                          19.061547, -19.061547],
@@ -200,8 +205,8 @@ def branch_points(case: Case) -> list[float]:
                                    1 / p.get("beta", 1)),
         "logsigmoid": lambda: [0.0, *_EXP_EDGES, *(-v for v in _EXP_EDGES), *_SIGMOID_ONE],
         # -1.2784645: silu' = 0
-        "silu": lambda: [0.0, -1.2784645, *_EXP_EDGES, *_X_EXP_TAIL],
-        "swish": lambda: scaled([0.0, -1.2784645, *_EXP_EDGES, *_X_EXP_TAIL],
+        "silu": lambda: [0.0, -1.2784645, *_EXP_EDGES, *_X_EXP_TAIL, *_SILU_TABLE],
+        "swish": lambda: scaled([0.0, -1.2784645, *_EXP_EDGES, *_X_EXP_TAIL, *_SILU_TABLE],
                                 1 / p.get("beta", 1)),
         # -1.1924: mish' = 0
         "mish": lambda: [0.0, -1.1924, *_EXP_EDGES, *_X_EXP_TAIL],

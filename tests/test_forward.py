@@ -16,7 +16,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from _helpers import CASE_PARAMS, DTYPE_PARAMS, forward_violations, mismatch_report, mixed_inputs
+from _helpers import (
+    CASE_PARAMS,
+    DTYPE_PARAMS,
+    Case,
+    forward_violations,
+    gradient_violations,
+    mismatch_report,
+    mixed_inputs,
+)
 from conftest import SIZES
 
 
@@ -31,3 +39,38 @@ def test_forward_matches_reference(case, dtype, size, isa):
     bad, ref, err, what = forward_violations(case, dtype, x, y)
     assert not bad.any(), mismatch_report(
         f"{case.id} forward {np.dtype(dtype).name}: {what}", bad, x, y, ref, err=err)
+
+
+# Parameter values that select other float32 code paths than the default and the
+# NON_DEFAULT_PARAMS cases: sbaf's square-root form divides for k > 2 (1 + k sqrt(x (1 - x))
+# can exceed 2) and uses a division-free reciprocal below; softplus and swish with beta = 1
+# (their own loop variants) against other betas.
+PATH_PARAMS = [
+    Case("sbaf", (("k", 3.0), ("alpha", 0.5))),
+    Case("sbaf", (("k", 50.0), ("alpha", 0.5))),
+    Case("sbaf", (("k", 2.0), ("alpha", 0.5))),
+    Case("swish", (("beta", 1.0),)),
+    Case("swish", (("beta", 1.0000001),)),
+    Case("softplus", (("beta", 1.0), ("threshold", 20.0))),
+    Case("softplus", (("beta", 0.5), ("threshold", 20.0))),  # exact z = beta x (see info)
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPE_PARAMS)
+@pytest.mark.parametrize("case", PATH_PARAMS, ids=lambda c: c.id)
+def test_parameter_dependent_paths_match_reference(case, dtype, isa):
+    x = mixed_inputs(case, dtype, 20011, "paths")
+    if case.name == "sbaf":  # its domain, densely, with the ends
+        x = np.concatenate([np.linspace(0, 1, 20011, dtype=dtype), np.array([0, 1, -0.0], dtype)])
+    y = case.forward(x)
+    bad, ref, err, what = forward_violations(case, dtype, x, y)
+    assert not bad.any(), mismatch_report(
+        f"{case.id} forward {np.dtype(dtype).name}: {what}", bad, x, y, ref, err=err)
+    g = np.ones_like(x)
+    _check_gradient(case, dtype, x, g, case.backward(g, x))
+
+
+def _check_gradient(case, dtype, x, g, got):
+    bad, ref, err, what = gradient_violations(case, dtype, x, g, got, from_y=False)
+    assert not bad.any(), mismatch_report(
+        f"{case.id} backward {np.dtype(dtype).name}: {what}", bad, x, got, ref, g=g, err=err)
