@@ -1048,7 +1048,8 @@ struct Arelu {
 // division. Its derivative k (x - 1/2) / (s (1 + t)^2) by one division. Everything else
 // (other alpha, float64) in float64 (in_float64).
 // Error: float32 <= 2 ulp (the share of t's rounding in y is t / (1 + t) < 1).
-// Measured: float32 0.50 ulp over all 2^32 inputs.
+// Measured: float32 0.87 ulp over all 2^32 inputs (k = 0.98); 1.46 on the strided sweep at
+// k = 50.
 template <class V>
 struct Sbaf {
   static constexpr bool kBackwardFromY = false;
