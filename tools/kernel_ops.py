@@ -5,9 +5,11 @@ a compute-bound activation.
 Usage:  python3 tools/kernel_ops.py [BUILD_DIR] [--ghz 3.3] [--ports 2] [NAME ...]
 
 Disassembles the avx512 kernel object (objdump), finds each float32 forward and backward
-(from x) element loop, takes its main loop (an innermost loop storing four vectors per
-iteration, cpp/kernels/loop-inl.hpp's unrolled body; several where the compiler split it on a
-run-time parameter, none where the body is not inlined or branches) and counts the
+(from x) element loop (per run-time variant where an op has them, column "variant"), takes
+its main loop (an innermost loop storing four vectors per iteration, cpp/kernels/loop-inl.hpp's
+unrolled body; several where the compiler split it, none where the body is not inlined or
+its branches hide the loop), leaves out the blocks a forward branch skips (the table
+kernels' rarely taken fallbacks: the hot path is counted) and counts the
 instructions that occupy the vector ALU ports: arithmetic, compares, blends, permutes and
 conversions, and register moves under a mask (blends); plain loads, stores, register copies and
 broadcasts of constants are left out (they use the load/store ports or none). With P vector
@@ -77,8 +79,19 @@ def unrolled_loops(insns: list[tuple[int, str, str]]) -> list[float]:
         body = insns[a: b + 1]
         if any(mn.startswith("call") for _, mn, _ in body):
             continue  # the body calls out of line: its operations are not all here
-        stores = sum(is_store(mn, op) for _, mn, op in body)
-        ops = sum(counts_as_op(mn, op) for _, mn, op in body)
+        # A conditional jump forward within the body skips a block: the rarely taken
+        # fallback of a table kernel (sigmoid, silu: "if no lane is out of range, skip"),
+        # laid out inline. The hot path leaves those blocks out.
+        cold = set()
+        for k, (_, mn, op) in enumerate(body):
+            t = re.match(r"([0-9a-f]+)", op)
+            if mn.startswith("j") and mn != "jmp" and t:
+                target = index.get(int(t.group(1), 16))
+                if target is not None and a + k < target <= b:
+                    cold.update(range(k + 1, target - a))
+        hot = [insn for k, insn in enumerate(body) if k not in cold]
+        stores = sum(is_store(mn, op) for _, mn, op in hot)
+        ops = sum(counts_as_op(mn, op) for _, mn, op in hot)
         if stores:
             measured.append((stores, ops / stores))
     # The unrolled main loop stores exactly four vectors per iteration; a kernel whose body
@@ -97,10 +110,13 @@ def main() -> None:
     dump = subprocess.run(["objdump", "-d", "--no-show-raw-insn", "-C", str(obj)],
                           capture_output=True, text=True, check=True).stdout
     funcs = functions(dump)
+    # forward_loop<VecF32, Op<VecF32> > / backward_loop<VecF32, Op<VecF32>, false>, or, for
+    # ops with run-time variants (loop-inl.hpp), the element loop of each variant K apart:
+    # forward_elements<VecF32, Op<VecF32>, K> / backward_elements<..., false, K>.
     pattern = re.compile(
-        r"^void fastact::avx512::\(anonymous namespace\)::(forward|backward)_loop<"
+        r"^void fastact::avx512::\(anonymous namespace\)::(forward|backward)_(?:loop|elements)<"
         r"fastact::avx512::\(anonymous namespace\)::VecF32, "
-        r"fastact::avx512::\(anonymous namespace\)::(\w+)<[^>]*>( >|, false>)")
+        r"fastact::avx512::\(anonymous namespace\)::(\w+)<[^>]*>(?: >|, false>|, (?:false, )?(\d+)>)")
     rows = []
     for name, insns in funcs.items():
         m = pattern.match(name)
@@ -110,11 +126,12 @@ def main() -> None:
         if args.names and act not in args.names:
             continue
         for ops in unrolled_loops(insns):
-            rows.append((act, m.group(1), ops))
-    print(f"{'activation':12s} {'direction':9s} {'ops/vector':>10s} {'bound Gelem/s':>14s}")
-    for act, direction, ops in sorted(rows):
+            rows.append((act, m.group(1), int(m.group(3) or 0), ops))
+    print(f"{'activation':12s} {'direction':9s} {'variant':>7s} {'ops/vector':>10s} "
+          f"{'bound Gelem/s':>14s}")
+    for act, direction, variant, ops in sorted(rows):
         bound = 16 * args.ports * args.ghz / ops if ops else float("inf")
-        print(f"{act:12s} {direction:9s} {ops:10.1f} {bound:14.2f}")
+        print(f"{act:12s} {direction:9s} {variant:7d} {ops:10.1f} {bound:14.2f}")
 
 
 if __name__ == "__main__":
