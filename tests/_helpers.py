@@ -162,6 +162,8 @@ def kinks(case: Case) -> list[float]:
         "softplus": lambda: [p["threshold"] / p["beta"]],
         # the ends of the domain [0, 1] (NaN outside; infinite one-sided derivatives)
         "sbaf": lambda: [0.0, 1.0],
+        # the derivative's zero; the float32 table's ends and interval boundaries
+        "gelu": lambda: [0.0, -0.75179187, *_GELU_TABLE],
     }
     return table[case.name]() if case.name in table else [0.0]
 
@@ -179,6 +181,9 @@ _X_EXP_TAIL = [-105.0, -107.0, -748.0, -750.0]
 # (and silu's gradient) is |x| <= 11.59 (width 0.8: boundaries at odd multiples of 0.4)
 _SIGMOID_TABLE = [-11.24, 17.4, -0.45, 0.45, -4.95, 4.05]
 _SILU_TABLE = [-11.59, 11.59, -0.4, 0.4, -4.4, 3.6]
+# gelu's (float32, exact form) covers |x| <= 8.49 on intervals uniform in |x| (|x| + 1):
+# boundaries of intervals 0/1, 15/16, 30/31
+_GELU_TABLE = [-8.49, 8.49, -0.73763728, 0.73763728, -5.8233003, 5.8233003, -8.3564388]
 
 
 def branch_points(case: Case) -> list[float]:

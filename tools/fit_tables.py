@@ -66,6 +66,32 @@ def gelu_k(s: np.ndarray) -> np.ndarray:
     return erfcx(np.asarray(s, np.float64) / np.sqrt(2.0)) / 2
 
 
+def gelu_negative(a: np.ndarray) -> np.ndarray:
+    """gelu(-a) = -(a/2) erfc(a/sqrt2), a >= 0; gelu(x) = x + gelu(-x) for x > 0."""
+    from scipy.special import erfc
+
+    a = np.asarray(a, np.float64)
+    return -a / 2 * erfc(a / np.sqrt(2.0))
+
+
+def gelu_negative_grad(a: np.ndarray) -> np.ndarray:
+    """gelu'(-a) = Phi(-a) - a phi(a), a >= 0 (zero at a = 0.7518); gelu'(x) = 1 - gelu'(-x)."""
+    from scipy.special import erfc
+
+    a = np.asarray(a, np.float64)
+    return erfc(a / np.sqrt(2.0)) / 2 - a * np.exp(-a * a / 2) / np.sqrt(2 * np.pi)
+
+
+def gelu_negative_grad_scale(a: np.ndarray) -> np.ndarray:
+    """Around the zero of gelu'(-a) its terms cancel: the error is measured against a tenth
+    of their magnitudes there (as silu_grad_scale)."""
+    from scipy.special import erfc
+
+    a = np.asarray(a, np.float64)
+    terms = erfc(a / np.sqrt(2.0)) / 2 + a * np.exp(-a * a / 2) / np.sqrt(2 * np.pi)
+    return np.maximum(np.abs(gelu_negative_grad(a)), 0.1 * terms)
+
+
 def tanhshrink_h(a: np.ndarray) -> np.ndarray:
     """H(a) = (a - tanh(a)) / a^3 (1/3 at 0), to full relative accuracy: its Taylor series
     below 0.25 (error < 1e-14), the difference above (cancellation < 100x in float64)."""
@@ -121,6 +147,15 @@ class Spec:
     first: int = 0
     # The error's yardstick (relative error: f itself; larger where f is a cancellation).
     scale: Callable[[np.ndarray], np.ndarray] | None = None
+    # Uniform in u = a (a + beta) rather than in a (a >= 0, beta = quadratic_beta): interval
+    # k is u in [(k - 1/2) width, (k + 1/2) width] (interval 0 from a = 0). The intervals
+    # narrow as 1/(2a + beta) where a Gaussian's relative slope grows as a; beta keeps the
+    # first ones from being too wide.
+    quadratic_beta: float | None = None
+    # Interval 0 expanded about b = 0 (exact t = a, for relative accuracy as a -> 0); else
+    # about its middle like the others (t = a - b then rounds for a < b/2: harmless where
+    # f'(0) is small against f(0)).
+    interval_0_at_zero: bool = True
 
 
 SPECS = {
@@ -134,6 +169,14 @@ SPECS = {
     "silu": Spec("Silu", silu, 6, 14.0, (-0.0, 0.5), width=0.8, first=-14),
     "silu_grad": Spec("SiluGrad", silu_grad, 6, 14.0, (), width=0.8, first=-14,
                       scale=silu_grad_scale),
+    # gelu(-a) for a <= 8.5, u = a (a + 1) <= 31.5 width; c0 = -0 keeps gelu(-0) = -0.
+    "gelu_negative": Spec("GeluNegative", gelu_negative, 7, 8.5, (-0.0, -0.5),
+                          width=8.5 * 9.5 / 31.5, quadratic_beta=1.0),
+    # gelu'(-a) on the same intervals; interval 0 about its middle (gelu'(-a) falls from 1/2
+    # to 0.006 across it: about a = 0 the Horner sum would cancel).
+    "gelu_negative_grad": Spec("GeluNegativeGrad", gelu_negative_grad, 7, 8.5, (),
+                               width=8.5 * 9.5 / 31.5, quadratic_beta=1.0,
+                               scale=gelu_negative_grad_scale, interval_0_at_zero=False),
 }
 UNIFORM_MARGIN = 1e-3  # fitted beyond each end: the kernel's index rounds x * RN(1/width)
 
@@ -144,6 +187,15 @@ def uniform_k(spec: Spec, i: int) -> int:
 
 
 def interval_bounds(spec: Spec, i: int) -> tuple[float, float]:
+    if spec.quadratic_beta is not None:
+        beta = spec.quadratic_beta
+
+        def a_of(u: float) -> float:
+            return (np.sqrt(beta * beta + 4 * u) - beta) / 2
+
+        lo = 0.0 if i == 0 else a_of((i - 0.5) * spec.width) * (1 - UNIFORM_MARGIN)
+        hi = a_of((i + 0.5) * spec.width) * (1 + UNIFORM_MARGIN)
+        return lo, min(hi, spec.a_max * (1 + UNIFORM_MARGIN))
     if spec.width is not None:
         k = uniform_k(spec, i)
         lo, hi = (k - 0.5) * spec.width - UNIFORM_MARGIN, (k + 0.5) * spec.width + UNIFORM_MARGIN
@@ -185,7 +237,7 @@ def fit_interval(spec: Spec, i: int) -> tuple[float, list[float]]:
     lo, hi = interval_bounds(spec, i)
     if lo >= hi:  # above a_max: never indexed; the value at a_max
         return spec.a_max, [float(np.float32(spec.f(np.array([spec.a_max]))[0]))] + [0.0] * spec.degree
-    b = 0.0 if i == 0 else expansion_point(spec, lo, hi)
+    b = 0.0 if i == 0 and spec.interval_0_at_zero else expansion_point(spec, lo, hi)
     nodes = (np.cos(np.pi * (np.arange(4000) + 0.5) / 4000) + 1) / 2 * (hi - lo) + lo
     if i == 0 and spec.width is None:
         nodes = nodes[nodes > 0]
@@ -226,7 +278,8 @@ def check_points(spec: Spec, i: int, n: int) -> np.ndarray:
         a = np.linspace(lo, hi, n).astype(np.float32)
         if i == 0:
             tiny = np.float32(2.0) ** -np.arange(2, 141, dtype=np.float32)
-            a = np.concatenate([a, tiny, -tiny])
+            # (a quadratic index is of a = |x| >= 0)
+            a = np.concatenate([a, tiny] + ([] if spec.quadratic_beta is not None else [-tiny]))
         return a
     lo32 = np.float32(lo if i else np.float32(np.finfo(np.float32).smallest_subnormal))
     hi32 = np.float32(hi)

@@ -1123,6 +1123,232 @@ alignas(64) constexpr float kGeluKTable[7][32] = {
     },
 };
 
+// gelu(-a) = -(a/2) erfc(a/sqrt2) for float32, a = |x| <= 8.49, degree 7, on intervals
+// uniform in u = a (a + 1) (width 80.75/31.5: round(u / width) is the interval). A Gaussian
+// tail's relative slope grows as a, so equal steps in u (narrowing as 1/(2a + 1)) keep its
+// variation over every interval near 1.1 (e-fold), which a degree-7 polynomial follows to
+// about 1 ulp; the + a keeps the first intervals from spanning the whole bend near 0.
+// gelu(x) = x + gelu(-x) for x > 0 (Phi(x) = 1 - Phi(-x)), so one table serves both signs.
+// Interval 0 holds c0 = -0 and c1 = -1/2: tiny a give -a/2 rounded once. Worst interval
+// 1.86 ulp (interval 0 1.70).
+constexpr float kGeluNegativeTableInvWidth = 0x1.8f7482p-2f;  // RN(31.5 / 80.75)
+// The clamp (and the kernels' switch to the tail formula): u(8.5) / width rounds to 32.
+constexpr float kGeluNegativeTableMaxArg = 8.49f;
+alignas(64) constexpr float kGeluNegativeTable[9][32] = {
+    {  // b
+        0x0p+0f, 0x1.21a31p+0f, 0x1.cd854cp+0f, 0x1.27936cp+1f,
+        0x1.5e266p+1f, 0x1.8e2576p+1f, 0x1.b9c5b6p+1f, 0x1.e1c496p+1f,
+        0x1.0357dcp+2f, 0x1.14dcb4p+2f, 0x1.2570c8p+2f, 0x1.35658ap+2f,
+        0x1.44653cp+2f, 0x1.52d7b6p+2f, 0x1.60c5bcp+2f, 0x1.6e0c04p+2f,
+        0x1.7b2862p+2f, 0x1.87a50cp+2f, 0x1.93d15ep+2f, 0x1.9fd6fap+2f,
+        0x1.ab5c2ap+2f, 0x1.b6b74ep+2f, 0x1.c1a9bap+2f, 0x1.cc5ac4p+2f,
+        0x1.d6efcap+2f, 0x1.e135aep+2f, 0x1.eb9088p+2f, 0x1.f5819ep+2f,
+        0x1.ff2b02p+2f, 0x1.047106p+3f, 0x1.090a76p+3f, 0x1.0da8a8p+3f,
+    },
+    {  // c0
+        -0x0p+0f, -0x1.2ac6e2p-3f, -0x1.07af2ep-4f, -0x1.8bfdb2p-6f,
+        -0x1.171eacp-7f, -0x1.7cb5f2p-9f, -0x1.f8aad2p-11f, -0x1.4a38ap-12f,
+        -0x1.af1cd6p-14f, -0x1.138b5ep-15f, -0x1.5d356ap-17f, -0x1.b16ebep-19f,
+        -0x1.108588p-20f, -0x1.536096p-22f, -0x1.a3ca6p-24f, -0x1.06791cp-25f,
+        -0x1.3f2246p-27f, -0x1.8adf34p-29f, -0x1.e509e6p-31f, -0x1.23b868p-32f,
+        -0x1.64e5b8p-34f, -0x1.ae2d5ep-36f, -0x1.06bb74p-37f, -0x1.40ba86p-39f,
+        -0x1.818ca8p-41f, -0x1.d39f6ap-43f, -0x1.11a87p-44f, -0x1.4831d8p-46f,
+        -0x1.8ddda6p-48f, -0x1.d442d6p-50f, -0x1.1fe0dap-51f, -0x1.5906f2p-53f,
+    },
+    {  // c1
+        -0x1p-1f, 0x1.bea97cp-4f, 0x1.b1c856p-4f, 0x1.b6e3f6p-5f,
+        0x1.7507e6p-6f, 0x1.23ac72p-7f, 0x1.aef5b4p-9f, 0x1.345ddep-10f,
+        0x1.b2336cp-12f, 0x1.28a15ep-13f, 0x1.8ecb5p-15f, 0x1.051e4ap-16f,
+        0x1.5871ecp-18f, 0x1.c03894p-20f, 0x1.20b248p-21f, 0x1.76b07ep-23f,
+        0x1.d7fceep-25f, 0x1.2daadap-26f, 0x1.7e1f3cp-28f, 0x1.d96296p-30f,
+        0x1.29a088p-31f, 0x1.704d4p-33f, 0x1.cd2496p-35f, 0x1.202df8p-36f,
+        0x1.6267cep-38f, 0x1.b73f68p-40f, 0x1.06988cp-41f, 0x1.414f64p-43f,
+        0x1.8d09aep-45f, 0x1.dc2edp-47f, 0x1.29ed3cp-48f, 0x1.6b4d1p-50f,
+    },
+    {  // c2
+        0x1.9884a4p-2f, 0x1.3627fap-4f, -0x1.923814p-5f, -0x1.7a8becp-5f,
+        -0x1.a8fdbp-6f, -0x1.8d9b82p-7f, -0x1.4fa8a6p-8f, -0x1.0aeadap-9f,
+        -0x1.99f4f2p-11f, -0x1.2de5d6p-12f, -0x1.b1618cp-14f, -0x1.2cf66ep-15f,
+        -0x1.a2325cp-17f, -0x1.1d50f8p-18f, -0x1.7fe4fep-20f, -0x1.03341p-21f,
+        -0x1.530422p-23f, -0x1.c08b36p-25f, -0x1.25706p-26f, -0x1.76f21cp-28f,
+        -0x1.e53764p-30f, -0x1.349698p-31f, -0x1.8c7828p-33f, -0x1.fbd3e4p-35f,
+        -0x1.3fbe5ep-36f, -0x1.9546f8p-38f, -0x1.ef6658p-40f, -0x1.356fp-41f,
+        -0x1.85fc54p-43f, -0x1.dce982p-45f, -0x1.2fd2f8p-46f, -0x1.79250ep-48f,
+    },
+    {  // c3
+        -0x1.01fdf2p-15f, -0x1.b9e7f2p-4f, -0x1.21fe44p-6f, 0x1.d205bcp-7f,
+        0x1.ec5d88p-7f, 0x1.30d3e6p-7f, 0x1.343cdep-8f, 0x1.17d2b4p-9f,
+        0x1.dcf12cp-11f, 0x1.7f3beap-12f, 0x1.285bdp-13f, 0x1.b798fp-15f,
+        0x1.43747ep-16f, 0x1.d0d5b2p-18f, 0x1.47d296p-19f, 0x1.cdfec2p-21f,
+        0x1.3a8476p-22f, 0x1.afaa14p-24f, 0x1.24420ep-25f, 0x1.81d6fep-27f,
+        0x1.01521ap-28f, 0x1.50e218p-30f, 0x1.bcaa2p-32f, 0x1.2429f2p-33f,
+        0x1.79189p-35f, 0x1.e9406ap-37f, 0x1.31f5d2p-38f, 0x1.8682fcp-40f,
+        0x1.f6547cp-42f, 0x1.3962c4p-43f, 0x1.96d02cp-45f, 0x1.012aeap-46f,
+    },
+    {  // c4
+        -0x1.0f3fd6p-4f, 0x1.dcc98cp-6f, 0x1.b6980ap-6f, 0x1.73a6a8p-8f,
+        -0x1.87a70ap-9f, -0x1.02626p-8f, -0x1.6110c6p-9f, -0x1.822d42p-10f,
+        -0x1.782ddap-11f, -0x1.50455p-12f, -0x1.1b73bap-13f, -0x1.c57eacp-15f,
+        -0x1.645b12p-16f, -0x1.0f2e44p-17f, -0x1.92c5b8p-19f, -0x1.28ff32p-20f,
+        -0x1.a66138p-22f, -0x1.2d80fcp-23f, -0x1.a7cb38p-25f, -0x1.21aab8p-26f,
+        -0x1.8ee316p-28f, -0x1.0d26ecp-29f, -0x1.6d32bep-31f, -0x1.ecfdaap-33f,
+        -0x1.467be6p-34f, -0x1.b209e6p-36f, -0x1.15f396p-37f, -0x1.6b0984p-39f,
+        -0x1.dcf5f4p-41f, -0x1.2fcca2p-42f, -0x1.91d072p-44f, -0x1.030b28p-45f,
+    },
+    {  // c5
+        -0x1.1e7112p-10f, 0x1.68d796p-7f, -0x1.1448fcp-7f, -0x1.ae20d6p-8f,
+        -0x1.dee0fap-10f, 0x1.cccdap-12f, 0x1.c43fp-11f, 0x1.5c1226p-11f,
+        0x1.9cf2c6p-12f, 0x1.a9a7cap-13f, 0x1.8cc5aep-14f, 0x1.5bd448p-15f,
+        0x1.28114cp-16f, 0x1.e0976ep-18f, 0x1.79afacp-19f, 0x1.23f264p-20f,
+        0x1.b3a4fp-22f, 0x1.44cb08p-23f, 0x1.dc5618p-25f, 0x1.51dacep-26f,
+        0x1.e169b2p-28f, 0x1.4f5ea2p-29f, 0x1.d36d7cp-31f, 0x1.44ac3cp-32f,
+        0x1.b9cd72p-34f, 0x1.2d3eaep-35f, 0x1.8b8aecp-37f, 0x1.092a4ap-38f,
+        0x1.63fe78p-40f, 0x1.cf39a2p-42f, 0x1.37eb1cp-43f, 0x1.9b33c6p-45f,
+    },
+    {  // c6
+        0x1.92e966p-7f, -0x1.ad2628p-8f, -0x1.3c96a4p-10f, 0x1.b41df2p-10f,
+        0x1.472348p-10f, 0x1.49ae6cp-11f, 0x1.389384p-15f, -0x1.f2e2a6p-14f,
+        -0x1.087e2cp-13f, -0x1.520b88p-14f, -0x1.bb0002p-15f, -0x1.a927a8p-16f,
+        -0x1.65d7e2p-17f, -0x1.3f9468p-18f, -0x1.101094p-19f, -0x1.e20494p-21f,
+        -0x1.763232p-22f, -0x1.2270aap-23f, -0x1.a7d4c6p-25f, -0x1.3672fp-26f,
+        -0x1.cdcc22p-28f, -0x1.4f1838p-29f, -0x1.f9bdp-31f, -0x1.6846ecp-32f,
+        -0x1.f6036p-34f, -0x1.5eafc8p-35f, -0x1.dbaad8p-37f, -0x1.39e7ccp-38f,
+        -0x1.b0b484p-40f, -0x1.211d8cp-41f, -0x1.9a2832p-43f, -0x1.09e444p-44f,
+    },
+    {  // c7
+        -0x1.4cd86ap-9f, -0x1.2f7054p-12f, 0x1.286c84p-10f, 0x1.835828p-11f,
+        0x1.84c97ap-13f, -0x1.463b96p-11f, -0x1.05d73cp-12f, -0x1.0bb2b8p-13f,
+        -0x1.4f5ef8p-15f, -0x1.6414fcp-16f, 0x1.0e331p-15f, 0x1.d58022p-17f,
+        0x1.4258d2p-19f, 0x1.c12f7ep-20f, 0x1.07cafcp-20f, 0x1.96b85ep-21f,
+        0x1.336ce4p-22f, 0x1.d8defap-24f, 0x1.015924p-25f, 0x1.913df6p-27f,
+        0x1.36f87cp-28f, 0x1.edf93cp-30f, 0x1.fcecaep-31f, 0x1.6cb7d4p-32f,
+        0x1.031ea4p-33f, 0x1.735622p-35f, 0x1.01a5c8p-36f, 0x1.182918p-38f,
+        0x1.945b52p-40f, 0x1.20ff22p-41f, 0x1.e61f34p-43f, 0x1.023eacp-44f,
+    },
+};
+// The interval of a = |x| (<= kGeluNegativeTableMaxArg) in the GELU tables: round(u / width)
+// with u = a (a + 1).
+template <class V>
+Index32 gelu_table_index(V a) {
+  return rounded_index(fma(fma(a, a, a), V::set(kGeluNegativeTableInvWidth),
+                           V::set(ExpConstants<float>::kRoundMagic)));
+}
+// gelu for float32 x >= -kGeluNegativeTableMaxArg (or NaN: NaN, from |x| quietened):
+// gelu(-a) from kGeluNegativeTable, plus x where x >= 0.
+template <class V>
+V gelu_float_quadratic_table(V x) {
+  // NaN stays NaN (second operand); above the clamp gelu(-a) < 1e-16 vanishes in x + g.
+  const V a = min(V::set(kGeluNegativeTableMaxArg), abs(x));
+  const V g = table_horner(kGeluNegativeTable, gelu_table_index(a), a);
+  // +-0 take the x >= 0 side: +0 + -0 = +0 and -0 + -0 = -0, gelu's signs.
+  return select(x >= V::set(0), x + g, g);
+}
+
+// gelu'(-a) = Phi(-a) - a phi(a) on kGeluNegativeTable's intervals, degree 7 (gelu'(x) =
+// 1 - gelu'(-x) for x > 0). Fitted to relative accuracy except around its zero at
+// a = 0.7518 (Phi and a phi cancel): there to a tenth of their magnitudes. Interval 0 is
+// expanded about its middle (t = a - b rounds for a < b/2: 0.4 ulp of 1/2 at most). Worst
+// 3.89 ulp of that yardstick (interval 0, near the zero), 1.8 ulp elsewhere.
+alignas(64) constexpr float kGeluNegativeGradTable[9][32] = {
+    {  // b
+        0x1.7a20e6p-2f, 0x1.216fbap+0f, 0x1.cd48a4p+0f, 0x1.27a61ap+1f,
+        0x1.5df9ccp+1f, 0x1.8e199ap+1f, 0x1.b99592p+1f, 0x1.e1af8p+1f,
+        0x1.03715cp+2f, 0x1.150fd6p+2f, 0x1.25892p+2f, 0x1.352b06p+2f,
+        0x1.444e0ap+2f, 0x1.52acb8p+2f, 0x1.609dc6p+2f, 0x1.6e0294p+2f,
+        0x1.7b11bp+2f, 0x1.87946p+2f, 0x1.93fc76p+2f, 0x1.9fd822p+2f,
+        0x1.ab52b6p+2f, 0x1.b68ebap+2f, 0x1.c1ae6p+2f, 0x1.cc6582p+2f,
+        0x1.d71706p+2f, 0x1.e16f8ep+2f, 0x1.eb8e98p+2f, 0x1.f561cp+2f,
+        0x1.ff1532p+2f, 0x1.04425ep+3f, 0x1.091284p+3f, 0x1.0dc3a4p+3f,
+    },
+    {  // c0
+        0x1.bf326cp-3f, -0x1.be2ce6p-4f, -0x1.b22796p-4f, -0x1.b67582p-5f,
+        -0x1.763046p-6f, -0x1.23f626p-7f, -0x1.b0efbp-9f, -0x1.350deep-10f,
+        -0x1.afa7d2p-12f, -0x1.24e242p-13f, -0x1.8c39fp-15f, -0x1.0973ap-16f,
+        -0x1.5ad22cp-18f, -0x1.c63fcp-20f, -0x1.24771ap-21f, -0x1.77e2cp-23f,
+        -0x1.dbc26ap-25f, -0x1.2f7f9cp-26f, -0x1.77fee8p-28f, -0x1.d92c68p-30f,
+        -0x1.2abfbap-31f, -0x1.76774p-33f, -0x1.cc3e7p-35f, -0x1.1ed9cap-36f,
+        -0x1.5c54e8p-38f, -0x1.abf0b2p-40f, -0x1.06d492p-41f, -0x1.46291ap-43f,
+        -0x1.91367ep-45f, -0x1.f26854p-47f, -0x1.278bd8p-48f, -0x1.617ec8p-50f,
+    },
+    {  // c1
+        -0x1.63938cp-1f, -0x1.3731eep-3f, 0x1.91d28p-4f, 0x1.7a5834p-4f,
+        0x1.a9fe24p-5f, 0x1.8df0dp-6f, 0x1.51055ap-7f, 0x1.0b75a6p-8f,
+        0x1.97bcaep-10f, 0x1.2a54cp-11f, 0x1.aebe92p-13f, 0x1.31b4d6p-14f,
+        0x1.a4f48ep-16f, 0x1.20ffd6p-17f, 0x1.84b8ep-19f, 0x1.040058p-20f,
+        0x1.55a366p-22f, 0x1.c32f5cp-24f, 0x1.20dcccp-25f, 0x1.76c8bep-27f,
+        0x1.e700c2p-29f, 0x1.39a29ap-30f, 0x1.8bb5fcp-32f, 0x1.f9881cp-34f,
+        0x1.3a5e76p-35f, 0x1.8b091ap-37f, 0x1.efd4e4p-39f, 0x1.3a067p-40f,
+        0x1.8a050ep-42f, 0x1.f2cfbp-44f, 0x1.2d6e92p-45f, 0x1.6f1d4p-47f,
+    },
+    {  // c2
+        0x1.1035f2p-2f, 0x1.4bb672p-2f, 0x1.b5660ep-5f, -0x1.5dd122p-5f,
+        -0x1.71a8e2p-5f, -0x1.c988cap-6f, -0x1.cfeb86p-7f, -0x1.a47bc4p-8f,
+        -0x1.63f59p-9f, -0x1.1c4df6p-10f, -0x1.ba0324p-12f, -0x1.4e97acp-13f,
+        -0x1.e83aep-15f, -0x1.60ec54p-16f, -0x1.f1a946p-18f, -0x1.5b845cp-19f,
+        -0x1.db4aaap-21f, -0x1.459722p-22f, -0x1.afc1d8p-24f, -0x1.21428ep-25f,
+        -0x1.835f08p-27f, -0x1.00b23cp-28f, -0x1.4cdf92p-30f, -0x1.b44ecp-32f,
+        -0x1.162a3ap-33f, -0x1.65d7ccp-35f, -0x1.cb5392p-37f, -0x1.2927c8p-38f,
+        -0x1.7c94p-40f, -0x1.eb4c5ep-42f, -0x1.2ebecep-43f, -0x1.77a6ecp-45f,
+    },
+    {  // c3
+        0x1.85b89ap-3f, -0x1.dc4f56p-4f, -0x1.b7b27p-4f, -0x1.71494ap-6f,
+        0x1.87e54cp-7f, 0x1.021556p-6f, 0x1.61a34ep-7f, 0x1.82624p-8f,
+        0x1.7659b2p-9f, 0x1.4cb6ccp-10f, 0x1.1a2774p-11f, 0x1.cbf788p-13f,
+        0x1.663c28p-14f, 0x1.12365ap-15f, 0x1.974044p-17f, 0x1.2a06acp-18f,
+        0x1.a99e5ap-20f, 0x1.2f4898p-21f, 0x1.a17d5ap-23f, 0x1.216edap-24f,
+        0x1.9029d6p-26f, 0x1.11465ap-27f, 0x1.6cbb68p-29f, 0x1.eb18a8p-31f,
+        0x1.415ad8p-32f, 0x1.a7a598p-34f, 0x1.164fc8p-35f, 0x1.70254cp-37f,
+        0x1.e1a1ep-39f, 0x1.3d3a8cp-40f, 0x1.8ef16p-42f, 0x1.f8a37ep-44f,
+    },
+    {  // c4
+        -0x1.83bb4cp-4f, -0x1.c4f76cp-5f, 0x1.5ad456p-5f, 0x1.0b2c6ep-5f,
+        0x1.27p-7f, -0x1.12ce48p-9f, -0x1.18a314p-8f, -0x1.b198b8p-9f,
+        -0x1.002fdcp-9f, -0x1.05d4cep-10f, -0x1.ef0d52p-12f, -0x1.b8a8cap-13f,
+        -0x1.7252aep-14f, -0x1.2edc5p-15f, -0x1.dcbebp-17f, -0x1.6f584ap-18f,
+        -0x1.12f64cp-19f, -0x1.990afap-21f, -0x1.24cc2ep-22f, -0x1.a56d1p-24f,
+        -0x1.2d2352p-25f, -0x1.a8ae1p-27f, -0x1.242ffp-28f, -0x1.94a472p-30f,
+        -0x1.10264ap-31f, -0x1.7054c6p-33f, -0x1.eff508p-35f, -0x1.4f621ep-36f,
+        -0x1.c0e334p-38f, -0x1.2deceap-39f, -0x1.8379ccp-41f, -0x1.f40a38p-43f,
+    },
+    {  // c5
+        -0x1.1f0232p-5f, 0x1.4c6168p-5f, 0x1.1b7dcp-7f, -0x1.778258p-7f,
+        -0x1.236acap-7f, -0x1.9addcep-9f, 0x1.9da49ap-15f, 0x1.f48672p-11f,
+        0x1.bbdb0cp-11f, 0x1.17ddeap-11f, 0x1.346a88p-12f, 0x1.32e476p-13f,
+        0x1.1afc4cp-14f, 0x1.f6b368p-16f, 0x1.a71cbap-17f, 0x1.59955ap-18f,
+        0x1.1055bp-19f, 0x1.a8e912p-21f, 0x1.3c3d2ap-22f, 0x1.db2b72p-24f,
+        0x1.5efa3ap-25f, 0x1.0039e6p-26f, 0x1.6c213p-28f, 0x1.03a2dap-29f,
+        0x1.67b5dap-31f, 0x1.f5618cp-33f, 0x1.5a7fb8p-34f, 0x1.de8ce2p-36f,
+        0x1.489ecp-37f, 0x1.c3e46ep-39f, 0x1.27542p-40f, 0x1.854452p-42f,
+    },
+    {  // c6
+        0x1.3c3b08p-6f, 0x1.44399p-9f, -0x1.599e42p-7f, -0x1.1aa13cp-9f,
+        0x1.8c627ep-9f, 0x1.c96332p-10f, 0x1.7892c6p-11f, 0x1.12496ap-12f,
+        -0x1.bb01fp-14f, -0x1.c7ca8ep-13f, -0x1.27dbd2p-13f, -0x1.611f4ep-14f,
+        -0x1.60047p-15f, -0x1.322f06p-16f, -0x1.12eb7ep-17f, -0x1.e9d24p-19f,
+        -0x1.a045d2p-20f, -0x1.516674p-21f, -0x1.1c4494p-22f, -0x1.a7519cp-24f,
+        -0x1.5872cap-25f, -0x1.02fa4p-26f, -0x1.7a8a06p-28f, -0x1.19c0b2p-29f,
+        -0x1.8f4798p-31f, -0x1.137022p-32f, -0x1.838cep-34f, -0x1.1ffbb4p-35f,
+        -0x1.85b5eep-37f, -0x1.129f9ep-38f, -0x1.7d5f8ep-40f, -0x1.ff01cep-42f,
+    },
+    {  // c7
+        0x1.dd31d6p-9f, -0x1.b431fcp-8f, 0x1.4bc572p-10f, 0x1.8a995ap-9f,
+        -0x1.38047ap-11f, 0x1.64cc64p-11f, 0x1.a9696ap-14f, -0x1.6d1f4ep-11f,
+        -0x1.d8667ep-13f, 0x1.5e0556p-13f, 0x1.4762eap-14f, 0x1.08898p-14f,
+        0x1.f510cep-16f, 0x1.380b7ap-18f, 0x1.128cecp-19f, 0x1.3f82f6p-20f,
+        0x1.825df4p-21f, 0x1.1e09dcp-22f, 0x1.e2d788p-23f, 0x1.0a3cecp-24f,
+        0x1.4052f2p-25f, 0x1.dd0accp-27f, 0x1.640098p-28f, 0x1.2208e8p-29f,
+        0x1.8d1c34p-31f, 0x1.c97ffp-33f, 0x1.387bbp-34f, 0x1.38b096p-35f,
+        0x1.54c74ap-37f, 0x1.e4bf4ap-39f, 0x1.c93e54p-40f, 0x1.2d717ep-41f,
+    },
+};
+// gelu'(x) for float32 |x| <= kGeluNegativeTableMaxArg (or NaN: NaN); others: garbage.
+template <class V>
+V gelu_grad_float_quadratic_table(V x) {
+  const V a = abs(x);
+  const V d = table_horner(kGeluNegativeGradTable, gelu_table_index(a), a);
+  return select(x >= V::set(0), V::set(1) - d, d);
+}
+
 // H(a) = (a - tanh(a)) / a^3 (1/3 at 0) for the float32 tanhshrink, a <= 9.1: smooth and
 // far from 0, so a^3 H(a) keeps full relative accuracy where a - tanh(a) cancels. Degree 6
 // (degree 5 leaves 1.8 ulp on [4, 5)); worst interval 0.83 ulp.
