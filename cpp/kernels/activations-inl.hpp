@@ -923,7 +923,8 @@ V gelu_small_q(V x2) {
 // kGeluGTable. s enters G unrounded (no 1/sqrt2 scaling), so the relative accuracy holds
 // down to underflow. gelu(+-0) = +-0, gelu(inf) = inf, gelu(-inf) is forced to NaN by the
 // caller. The tail's derivative reads K(s) = G(s)/s (kGeluKTable) in the same way.
-// Measured: 2.40 ulp over all 2^32 float32 inputs (the tanh form: 1.98).
+// Measured: 2.17 ulp over all 2^32 float32 inputs, at x = -11.64 in the tail formula (the
+// tanh form: 1.98).
 template <class V>
 struct GeluTableParts {
   V f;             // the table's function of |x|: G or K
