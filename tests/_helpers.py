@@ -176,11 +176,13 @@ _EXP_EDGES = [-87.33654, -103.27893, -103.97208, -104.0, -708.39642, -744.44007,
 _SIGMOID_ONE = [16.635532, 36.736801]
 # x * exp(x) is still a subnormal a little beyond the clamp of exp
 _X_EXP_TAIL = [-105.0, -107.0, -748.0, -750.0]
-# float32 tables on uniform intervals (math-inl.hpp): sigmoid's range starts at -11.24 and
-# is clamped at 17.4 (its intervals of width 0.9 meet at odd multiples of 0.45); silu's
-# (and silu's gradient) is |x| <= 11.59 (width 0.8: boundaries at odd multiples of 0.4)
-_SIGMOID_TABLE = [-11.24, 17.4, -0.45, 0.45, -4.95, 4.05]
-_SILU_TABLE = [-11.59, 11.59, -0.4, 0.4, -4.4, 3.6]
+# float32 tables on uniform intervals (math-inl.hpp): sigmoid's covers |x| <= 11.24 (intervals
+# of width 11.25/31.5 in -|x|, meeting at odd multiples of 11.25/63); silu's (and silu's
+# gradient) is |x| <= 11.59 (width 0.8: boundaries at odd multiples of 0.4; the gradient's
+# width 11.6/31.5 in -|x|: odd multiples of 0.18412698)
+_SIGMOID_TABLE = [-11.24, 11.24, -0.17857143, 0.17857143, -5.5357143, 5.5357143, -10.892857]
+_SILU_TABLE = [-11.59, 11.59, -0.4, 0.4, -4.4, 3.6, -0.18412698, 0.18412698, -5.7079365,
+               5.7079365, -11.231746]
 # gelu's (float32, exact form) covers |x| <= 8.49 on intervals uniform in |x| (|x| + 1):
 # boundaries of intervals 0/1, 15/16, 30/31
 _GELU_TABLE = [-8.49, 8.49, -0.73763728, 0.73763728, -5.8233003, 5.8233003, -8.3564388]

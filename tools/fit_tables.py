@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Per-interval polynomial tables for fastact's float32 kernels (cpp/kernels/math-inl.hpp):
-tanh(a), the GELU's G(a) = (a/2) erfcx(a/sqrt2) (x Phi(x) = -exp(-x^2/2) G(|x|) for x < 0,
-x - exp(-x^2/2) G(|x|) for x > 0), and tanhshrink's H(a) = (a - tanh(a)) / a^3.
+tanh(a), the GELU tail's G(a) = (a/2) erfcx(a/sqrt2) and K(a) = G(a)/a, tanhshrink's
+H(a) = (a - tanh(a)) / a^3 (binade quarters); sigmoid(-a), silu and silu' (uniform
+intervals); gelu(-a) and gelu'(-a) (intervals uniform in a (a + 1)).
 
-Usage:  python3 tools/fit_tables.py [tanh|gelu_g|gelu_k|tanhshrink_h ...] [--check N]
+Usage:  python3 tools/fit_tables.py [NAME ...] [--check N]   (NAME: a key of SPECS)
         (numpy, scipy; ~1 min)
 
 Prints each C++ table (hex-float literals) and, per interval, the measured error of the exact
@@ -11,11 +12,14 @@ float32 evaluation the kernel performs, in ulps of the correctly rounded functio
 
 Intervals
 ---------
-a >= 0 in [2^-4, 2^4) splits into 32 intervals, four per binade, so the interval index is
-bits(a) >> 21 (exponent and the top two mantissa bits) minus that of 2^-4, saturated at 0:
-interval 0 also takes every a below 2^-4 (down to 0), and the kernel clamps a to at most
-the function's a_max (tanh: 9.1, where tanh rounds to 1 in float32 from 9.011; G: 14.5,
-where exp(-a^2/2) has underflowed past every result).
+Binade quarters: a >= 0 in [2^-4, 2^4) splits into 32 intervals, four per binade, so the
+interval index is bits(a) >> 21 (exponent and the top two mantissa bits) minus that of 2^-4,
+saturated at 0: interval 0 also takes every a below 2^-4 (down to 0), and the kernel clamps
+a to at most the function's a_max (tanh: 9.1, where tanh rounds to 1 in float32 from 9.011;
+G: 14.5, where exp(-a^2/2) has underflowed past every result).
+Uniform (Spec.width): interval k is [(k - 1/2) w, (k + 1/2) w], found by the kernel with one
+FMA (x / w plus 1.5 * 2^23, whose low bits are k modulo 32).
+Quadratic (Spec.quadratic_beta): uniform in u = a (a + beta), for a Gaussian tail.
 
 Polynomials
 -----------
@@ -163,11 +167,14 @@ SPECS = {
     "gelu_g": Spec("GeluG", gelu_g, 5, float(np.float32(14.5)), (0.0, 0.5)),
     "gelu_k": Spec("GeluK", gelu_k, 5, float(np.float32(14.5)), (0.5,)),
     "tanhshrink_h": Spec("TanhshrinkH", tanhshrink_h, 6, float(np.float32(9.1)), ()),
-    # x from -11.25 to 17.55 (the kernel clamps x to 17.4, where sigmoid has rounded to 1).
-    "sigmoid": Spec("Sigmoid", sigmoid, 6, float(np.float32(17.4)), (), width=0.9, first=-12),
+    # sigmoid(-a) for a = |x| <= 11.25 (the kernel takes 1 - it for x > 0; below -11.24 its
+    # tail formula): intervals k = -31 .. 0 of width 11.25/31.5, interval 0 ending at 0.
+    "sigmoid": Spec("Sigmoid", sigmoid, 5, 0.0, (), width=11.25 / 31.5, first=-31),
     # x from -11.6 to 14; c0 = -0: the last FMA's + c0 keeps the sign of an underflowed -x/2.
     "silu": Spec("Silu", silu, 6, 14.0, (-0.0, 0.5), width=0.8, first=-14),
-    "silu_grad": Spec("SiluGrad", silu_grad, 6, 14.0, (), width=0.8, first=-14,
+    # silu'(-a) for a = |x| <= 11.6 (silu'(x) = 1 - silu'(-x)): intervals k = -31 .. 0 of
+    # width 11.6/31.5 (interval 0 ending at 0), the sigmoid's layout.
+    "silu_grad": Spec("SiluGrad", silu_grad, 5, 0.0, (), width=11.6 / 31.5, first=-31,
                       scale=silu_grad_scale),
     # gelu(-a) for a <= 8.5, u = a (a + 1) <= 31.5 width; c0 = -0 keeps gelu(-0) = -0.
     "gelu_negative": Spec("GeluNegative", gelu_negative, 7, 8.5, (-0.0, -0.5),
@@ -280,7 +287,7 @@ def check_points(spec: Spec, i: int, n: int) -> np.ndarray:
             tiny = np.float32(2.0) ** -np.arange(2, 141, dtype=np.float32)
             # (a quadratic index is of a = |x| >= 0)
             a = np.concatenate([a, tiny] + ([] if spec.quadratic_beta is not None else [-tiny]))
-        return a
+        return a[a <= spec.a_max + UNIFORM_MARGIN]  # (tables of x <= 0 end at a_max = 0)
     lo32 = np.float32(lo if i else np.float32(np.finfo(np.float32).smallest_subnormal))
     hi32 = np.float32(hi)
     bits = np.arange(lo32.view(np.int32), hi32.view(np.int32), dtype=np.int64)

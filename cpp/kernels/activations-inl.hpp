@@ -210,7 +210,8 @@ struct Softshrink {
 };
 
 // sigmoid: y = 1 / (1 + exp(-x)); dy/dx = y (1 - y).
-// float32 from x = -11.24 up: sigmoid_float_table (per-interval polynomials, math-inl.hpp).
+// float32 for |x| <= 11.24: sigmoid_negative_float_table (per-interval polynomials,
+// math-inl.hpp).
 // Otherwise evaluated on a = |x| so exp never overflows: with e = exp(-a) and d = 1 + e held
 // exactly as a two-term sum, y = 1/d for x >= 0 and e/d for x < 0, each by one corrected
 // quotient.
@@ -218,27 +219,31 @@ struct Softshrink {
 // the relative accuracy of the small factor once y rounds near 1).
 // NaN -> NaN; sigmoid(-inf) = 0, sigmoid(inf) = 1.
 // Error: float32 <= 2 ulp, float64 <= 2 ulp (see fastact.info("sigmoid")).
-// Measured: float32 1.34 ulp over all 2^32 inputs (in the exp form, at x = -16.98), float64
+// Measured: float32 1.34 ulp over all 2^32 inputs (in the tail formula, at x = -16.96), float64
 // 1.38 ulp (strided sweep).
 template <class V>
 struct Sigmoid {
   static constexpr bool kBackwardFromY = true;
-  // NaN: x quietened (float32 table) or -|x| quietened (the exp form).
+  // NaN: -|x| quietened (the float32 table and the exp form).
   static constexpr NaNPolicy kNaN = NaNPolicy::single_source;
   explicit Sigmoid(const Params&) {}
   V forward(V x) const {
     if constexpr (std::is_same_v<typename V::T, float>) {
-      // The table down to -11.24. Below it (1e-4 of N(0, 3^2) inputs), e = exp(x) < 1.3e-5
-      // and sigmoid(x) = e - e^2 + e^3 - ... = fnma(e, e, e) to 2e-10: computed for the
-      // lanes that need it only when some lane does.
-      const V y = sigmoid_float_table(x);
-      const typename V::Mask low = x < V::set(kSigmoidTableMinArg);
-      if (!any(low)) return y;
-      const V e = exp_nonpositive(x);
-      return select(low, fnma(e, e, e), y);
+      const V g = negative_float(x);
+      return select(x > V::set(0), V::set(1) - g, g);
     } else {
       return forward_exp(x);
     }
+  }
+  // float32 sigmoid(-|x|) (<= 1/2): the table for |x| <= 11.24; beyond it (2e-4 of
+  // N(0, 3^2) inputs), e = exp(-|x|) < 1.3e-5 and sigmoid(-|x|) = e - e^2 + e^3 - ... =
+  // fnma(e, e, e) to 2e-10, computed for the lanes that need it only when some lane does.
+  V negative_float(V x) const {
+    const V g = sigmoid_negative_float_table(x);
+    const typename V::Mask tail = abs(x) > V::set(-kSigmoidTableMinArg);
+    if (!any(tail)) return g;
+    const V e = exp_nonpositive(negative_abs(x));
+    return select(tail, fnma(e, e, e), g);
   }
   V forward_exp(V x) const {
     const V one = V::set(1);
@@ -250,9 +255,16 @@ struct Sigmoid {
     return divide_by_double_word<V, false, Denominator::one_to_two>(numerator, d.s, d.err);
   }
   V backward_from_x(V x, V dy) const {
-    const V e = exp_nonpositive(negative_abs(x));
-    const V r = reciprocal_1_to_2<Precision::full>(V::set(1) + e);
-    return dy * (e * r * r);
+    if constexpr (std::is_same_v<typename V::T, float>) {
+      // g (1 - g) with g = sigmoid(-|x|): the small factor is g itself, so both tails keep
+      // their relative accuracy.
+      const V g = negative_float(x);
+      return dy * fnma(g, g, g);
+    } else {
+      const V e = exp_nonpositive(negative_abs(x));
+      const V r = reciprocal_1_to_2<Precision::full>(V::set(1) + e);
+      return dy * (e * r * r);
+    }
   }
   V backward_from_y(V y, V dy) const { return dy * (y * (V::set(1) - y)); }
 };
@@ -517,8 +529,8 @@ struct Logsigmoid {
 // quotient, x * num / (1 + e); for beta != 1 the rounding of z = beta x is carried into e
 // (exp(z + z_lo) = exp(z) (1 + z_lo)), which matters for z << 0 where sigmoid(z) ~ exp(z).
 // float32 silu (beta = 1) for |x| <= 11.59: kSiluTable and kSiluGradTable
-// (per-interval polynomials; the gradient within 4 ulp away from silu's minimum at -1.2785,
-// where its two terms cancel).
+// (per-interval polynomials; the gradient within 2 ulp of its terms' size at silu's
+// minimum, x = -1.2785, where the two cancel).
 // silu(-inf) = NaN, like PyTorch's x / (1 + exp(-x)).
 // Error: float32 <= 2 ulp, float64 <= 2 ulp.
 // Measured: float32 1.75 (silu) ulp over all 2^32 inputs, float64 1.45 ulp (strided sweep).
@@ -577,8 +589,11 @@ struct Swish {
   template <int K>
   V backward_from_x_as(V x, V dy) const {
     if constexpr (K == 1 && std::is_same_v<typename V::T, float>) {
-      // float32 silu': kSiluGradTable on the forward table's range, the same fallback.
-      const V d = uniform_table_polynomial(kSiluGradTable, kSiluTableInvWidth, x);
+      // float32 silu': kSiluGradTable (silu'(-|x|), then 1 - it for x > 0) on the forward
+      // table's range, the same fallback.
+      const V d_neg = uniform_table_polynomial(kSiluGradTable, kSiluGradTableInvWidth,
+                                               negative_abs(x));
+      const V d = select(x > V::set(0), V::set(1) - d_neg, d_neg);
       const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, backward_by_quotient<K>(x, dy), dy * d) : dy * d;
     }

@@ -760,101 +760,89 @@ alignas(64) constexpr float kGeluGTable[7][32] = {
     },
 };
 
-// sigmoid(x) for float32 on uniform intervals: interval k (-12 <= k <= 19) is
-// [(k - 1/2) w, (k + 1/2) w] with w = 0.9, so x from -11.25 to 17.55, found by rounding
-// x / w to an integer with the magic-number addition (one FMA; vpermt2ps reads k modulo 32
-// straight from the sum's low bits) and stored in column k mod 32; a degree-6 polynomial
-// per interval in t = x - b_k, fitted to relative accuracy (both tails: sigmoid(-11) is
-// 1.7e-5). 7 lookups and 6 FMAs. Below kSigmoidTableMinArg the caller takes another path;
-// above 17.4 sigmoid rounds to 1 (from 17.33), and x is clamped there. Worst interval
-// 1.15 ulp (interval -12). b_0 = 0, so tiny x give 1/2 + x/4 (rounded to 1/2).
-constexpr float kSigmoidTableInvWidth = 0x1.1c71c8p+0f;  // RN(1 / 0.9)
-// round(x * kSigmoidTableInvWidth) >= -12 (ties to even at -12.5) from here up.
+// sigmoid(-a) for float32, a = |x| <= 11.24, on uniform intervals: interval k
+// (-31 <= k <= 0) is [(k - 1/2) w, (k + 1/2) w] with w = 11.25/31.5, so -a from -11.25 to 0,
+// found by rounding -a / w to an integer with the magic-number addition (one FMA; vpermt2ps
+// reads k modulo 32 straight from the sum's low bits) and stored in column k mod 32; a
+// degree-5 polynomial per interval in t = -a - b_k, fitted to relative accuracy (the tail:
+// sigmoid(-11) is 1.7e-5). 6 lookups and 5 FMAs. sigmoid(x) = 1 - sigmoid(-x) for x > 0:
+// the half-ulp of a value below 1/2 is a quarter ulp of the result. Below -11.24 the caller
+// takes another path. Worst interval 0.70 ulp.
+constexpr float kSigmoidTableInvWidth = 0x1.666666p+1f;  // RN(31.5 / 11.25)
+// round(-a * kSigmoidTableInvWidth) >= -31 (-31.47 at -11.24) from here up.
 constexpr float kSigmoidTableMinArg = -11.24f;
-constexpr float kSigmoidTableMaxArg = 0x1.166666p+4f;  // 17.4
-alignas(64) constexpr float kSigmoidTable[8][32] = {
+alignas(64) constexpr float kSigmoidTable[7][32] = {
     {  // b
-        0x0p+0f, 0x1.ccb5fap-1f, 0x1.ccdd1ap+0f, 0x1.59ad9ep+1f,
-        0x1.cce6ep+1f, 0x1.1ff7acp+2f, 0x1.599a76p+2f, 0x1.9321ecp+2f,
-        0x1.ccda48p+2f, 0x1.03366ap+3f, 0x1.1fe142p+3f, 0x1.3ce79ap+3f,
-        0x1.599f58p+3f, 0x1.766fp+3f, 0x1.9313f4p+3f, 0x1.b0004ep+3f,
-        0x1.ccec0cp+3f, 0x1.e97a5ap+3f, 0x1.0313f4p+4f, 0x1.104726p+4f,
-        -0x1.5988f8p+3f, -0x1.3cea08p+3f, -0x1.2005dp+3f, -0x1.034f1ap+3f,
-        -0x1.ccda5cp+2f, -0x1.9325d2p+2f, -0x1.598098p+2f, -0x1.1ff3fep+2f,
-        -0x1.cce8e2p+1f, -0x1.59ad9ep+1f, -0x1.ccdd1ap+0f, -0x1.ccb5fap-1f,
+        0x0p+0f, -0x1.6264dp+3f, -0x1.56cb78p+3f, -0x1.4b6ab6p+3f,
+        -0x1.3ffdaep+3f, -0x1.349fa6p+3f, -0x1.291cep+3f, -0x1.1dc324p+3f,
+        -0x1.12535cp+3f, -0x1.06ead6p+3f, -0x1.f6f258p+2f, -0x1.dfecfcp+2f,
+        -0x1.c919dap+2f, -0x1.b241ecp+2f, -0x1.9b87f8p+2f, -0x1.84abbep+2f,
+        -0x1.6db7aap+2f, -0x1.56f2cep+2f, -0x1.40161ap+2f, -0x1.29188ep+2f,
+        -0x1.12662ep+2f, -0x1.f6f0eep+1f, -0x1.c91518p+1f, -0x1.9b619ep+1f,
+        -0x1.6d9a4ep+1f, -0x1.3fed1ep+1f, -0x1.125c12p+1f, -0x1.c9357ap+0f,
+        -0x1.6db314p+0f, -0x1.12509ap+0f, -0x1.6da792p-1f, -0x1.6dae58p-2f,
     },
     {  // c0
-        0x1p-1f, 0x1.6bfce2p-1f, 0x1.b76344p-1f, 0x1.dfc6aep-1f,
-        0x1.f26494p-1f, 0x1.fa5f32p-1f, 0x1.fdb2b2p-1f, 0x1.ff0f8p-1f,
-        0x1.ff9e4cp-1f, 0x1.ffd83ep-1f, 0x1.ffefc4p-1f, 0x1.fff972p-1f,
-        0x1.fffd54p-1f, 0x1.fffeeap-1f, 0x1.ffff8ep-1f, 0x1.ffffd2p-1f,
-        0x1.ffffeep-1f, 0x1.fffff8p-1f, 0x1.fffffcp-1f, 0x1.fffffep-1f,
-        0x1.56ef76p-16f, 0x1.a36026p-15f, 0x1.0297fap-13f, 0x1.3d1b1p-12f,
-        0x1.86cf86p-11f, 0x1.e0e2c2p-10f, 0x1.271da6p-8f, 0x1.6847fcp-7f,
-        0x1.b366dap-6f, 0x1.01ca9p-4f, 0x1.2272fp-3f, 0x1.28063cp-2f,
+        0x1p-1f, 0x1.0401eep-16f, 0x1.759858p-16f, 0x1.0a8dd8p-15f,
+        0x1.7ceeccp-15f, 0x1.0fb24p-14f, 0x1.854ecep-14f, 0x1.1584bcp-13f,
+        0x1.8cb7d4p-13f, 0x1.1b4cd6p-12f, 0x1.950d58p-12f, 0x1.2226cep-11f,
+        0x1.9e6358p-11f, 0x1.27f768p-10f, 0x1.a5f0cap-10f, 0x1.2d556ap-9f,
+        0x1.aee632p-9f, 0x1.3312fp-8f, 0x1.b6090cp-8f, 0x1.38c71cp-7f,
+        0x1.bc1c8p-7f, 0x1.3be17ap-6f, 0x1.c04172p-6f, 0x1.3c9534p-5f,
+        0x1.bd4d12p-5f, 0x1.36e17p-4f, 0x1.addc3p-4f, 0x1.260696p-3f,
+        0x1.8bf0cap-3f, 0x1.053b86p-2f, 0x1.50910ap-2f, 0x1.a58ap-2f,
     },
     {  // c1
-        0x1.ffffeap-3f, 0x1.a4e54ep-3f, 0x1.f283c2p-4f, 0x1.e3220cp-5f,
-        0x1.a7db04p-6f, 0x1.643ddep-7f, 0x1.2553dep-8f, 0x1.e01e14p-10f,
-        0x1.86857p-11f, 0x1.3df75p-12f, 0x1.03b7c6p-13f, 0x1.a37aap-15f,
-        0x1.55fe38p-16f, 0x1.15ff6ep-17f, 0x1.c64f48p-19f, 0x1.6fffd4p-20f,
-        0x1.2a19d6p-21f, 0x1.e880f6p-23f, 0x1.8eadbep-24f, 0x1.5d5dbep-25f,
-        0x1.56edaep-16f, 0x1.a35accp-15f, 0x1.028fd2p-13f, 0x1.3d0286p-12f,
-        0x1.8684f6p-11f, 0x1.e000fp-10f, 0x1.25c972p-8f, 0x1.6451e6p-7f,
-        0x1.a7d4bap-6f, 0x1.e3220ep-5f, 0x1.f283c2p-4f, 0x1.a4e54cp-3f,
+        0x1p-2f, 0x1.0400e6p-16f, 0x1.759636p-16f, 0x1.0a8bacp-15f,
+        0x1.7cea5ep-15f, 0x1.0fadbep-14f, 0x1.85458ep-14f, 0x1.157b56p-13f,
+        0x1.8ca49ep-13f, 0x1.1b393ep-12f, 0x1.94e54ap-12f, 0x1.21fdb2p-11f,
+        0x1.9e0f8p-11f, 0x1.27a1dcp-10f, 0x1.a542eep-10f, 0x1.2ca41p-9f,
+        0x1.ad7b8cp-9f, 0x1.31a29ap-8f, 0x1.b31b88p-8f, 0x1.35cadp-7f,
+        0x1.b6179ap-7f, 0x1.35ca68p-6f, 0x1.b3fddep-6f, 0x1.30592ep-5f,
+        0x1.a5186ap-5f, 0x1.1f4904p-4f, 0x1.80bf74p-4f, 0x1.f7a064p-4f,
+        0x1.3f64acp-3f, 0x1.852dd6p-3f, 0x1.c3e38ep-3f, 0x1.f00468p-3f,
     },
     {  // c2
-        0x1.78a286p-23f, -0x1.631724p-5f, -0x1.651d8ap-5f, -0x1.a651a4p-6f,
-        -0x1.915396p-7f, -0x1.5c68ep-8f, -0x1.22b0a2p-9f, -0x1.de5afep-11f,
-        -0x1.85f066p-12f, -0x1.3dc5dcp-13f, -0x1.03a74ep-14f, -0x1.a36fp-16f,
-        -0x1.55fb94p-17f, -0x1.160208p-18f, -0x1.47c0fcp-21f, -0x1.6ff85ap-21f,
-        -0x1.fd5a28p-20f, 0x1.bc0a26p-21f, 0x1.2539f2p-19f, 0x1.305704p-19f,
-        0x1.56ea08p-17f, 0x1.a35p-16f, 0x1.027f74p-14f, 0x1.3cd164p-13f,
-        0x1.85efdep-12f, 0x1.de3e08p-11f, 0x1.23241p-9f, 0x1.5c7c08p-8f,
-        0x1.914e06p-7f, 0x1.a651c4p-6f, 0x1.651d7cp-5f, 0x1.6316ep-5f,
+        -0x1.25d16ap-26f, 0x1.03fec2p-17f, 0x1.7591dcp-17f, 0x1.0a874ap-16f,
+        0x1.7ce166p-16f, 0x1.0fa4aap-15f, 0x1.8532f2p-15f, 0x1.15687cp-14f,
+        0x1.8c7e18p-14f, 0x1.1b11fcp-13f, 0x1.949518p-13f, 0x1.21ab74p-12f,
+        0x1.9d67d8p-12f, 0x1.26f6eap-11f, 0x1.a3e7acp-11f, 0x1.2b4224p-10f,
+        0x1.aaa892p-10f, 0x1.2ec554p-9f, 0x1.ad4a7cp-9f, 0x1.2fe0c4p-8f,
+        0x1.aa378cp-8f, 0x1.29d862p-7f, 0x1.9c2286p-7f, 0x1.18d342p-6f,
+        0x1.7750e8p-6f, 0x1.e75a66p-6f, 0x1.2ffe18p-5f, 0x1.6704b6p-5f,
+        0x1.87cafp-5f, 0x1.7d393p-5f, 0x1.35abfp-5f, 0x1.5e8b9ep-6f,
     },
     {  // c3
-        -0x1.5537fp-6f, -0x1.05babp-7f, 0x1.66851cp-8f, 0x1.a0465ep-8f,
-        0x1.dd7344p-9f, 0x1.bc0218p-10f, 0x1.7c9766p-11f, 0x1.3c8cfp-12f,
-        0x1.032c96p-13f, 0x1.a72af4p-15f, 0x1.5a050ep-16f, 0x1.17907ap-17f,
-        0x1.c7ee56p-19f, 0x1.72a4d6p-20f, 0x1.2f0eaap-21f, 0x1.eaa852p-23f,
-        0x1.8fbdfap-24f, 0x1.485264p-25f, 0x1.16eb9ap-26f, 0x1.09d04ap-27f,
-        0x1.c929fp-19f, 0x1.17798ep-17f, 0x1.587b66p-16f, 0x1.a5e5b2p-15f,
-        0x1.032c5cp-13f, 0x1.3c7a4ep-12f, 0x1.7d2c2ap-11f, 0x1.bc19b8p-10f,
-        0x1.dd6cb6p-9f, 0x1.a0456p-8f, 0x1.66850ap-8f, -0x1.05b7fap-7f,
+        -0x1.5557fep-6f, 0x1.5aa35p-19f, 0x1.f20f0cp-19f, 0x1.63561p-18f,
+        0x1.fbc0c6p-18f, 0x1.6a1a84p-17f, 0x1.035ebep-16f, 0x1.71acdap-16f,
+        0x1.0820a6p-15f, 0x1.79049p-15f, 0x1.0d4de2p-14f, 0x1.8160a6p-14f,
+        0x1.12bad4p-13f, 0x1.878514p-13f, 0x1.162196p-12f, 0x1.8b5922p-12f,
+        0x1.18b298p-11f, 0x1.8c1b68p-11f, 0x1.1685a2p-10f, 0x1.85a0dp-10f,
+        0x1.0ca27ap-9f, 0x1.6e2f5ap-9f, 0x1.e88022p-9f, 0x1.3b586cp-8f,
+        0x1.844abcp-8f, 0x1.bbb242p-8f, 0x1.bfc1dcp-8f, 0x1.60379ep-8f,
+        0x1.b5ec28p-10f, -0x1.22f73ap-8f, -0x1.864dcap-7f, -0x1.2bb33cp-6f,
     },
     {  // c4
-        -0x1.6c3118p-19f, 0x1.5b061cp-8f, 0x1.b6ce64p-10f, -0x1.4930fp-11f,
-        -0x1.7101fep-11f, -0x1.93f632p-12f, -0x1.6ec3c6p-13f, -0x1.37e5f2p-14f,
-        -0x1.01a00ep-15f, -0x1.a62e66p-17f, -0x1.59af0ap-18f, -0x1.17c12ep-19f,
-        -0x1.c730fcp-21f, -0x1.6f99d4p-22f, -0x1.d7ad8ep-17f, -0x1.f0707cp-25f,
-        0x1.5d291ap-16f, -0x1.965ccap-17f, -0x1.d98bbcp-16f, -0x1.5af872p-15f,
-        0x1.c92694p-21f, 0x1.17645ap-19f, 0x1.582fb4p-18f, 0x1.a4ebc6p-17f,
-        0x1.01a6d6p-15f, 0x1.37d9fep-14f, 0x1.6f546ap-13f, 0x1.94076cp-12f,
-        0x1.70f116p-11f, 0x1.48f0c6p-11f, -0x1.b6a86cp-10f, -0x1.5ae218p-8f,
+        -0x1.01cddcp-17f, 0x1.5b1a3ap-21f, 0x1.f2a6ap-21f, 0x1.63b088p-20f,
+        0x1.fc4e74p-20f, 0x1.6a69d2p-19f, 0x1.038c52p-18f, 0x1.71c096p-18f,
+        0x1.081942p-17f, 0x1.78bcf4p-17f, 0x1.0cdaa6p-16f, 0x1.803092p-16f,
+        0x1.115958p-15f, 0x1.847124p-15f, 0x1.12e324p-14f, 0x1.8476f6p-14f,
+        0x1.118f72p-13f, 0x1.7d7e6p-13f, 0x1.079daap-12f, 0x1.677c58p-12f,
+        0x1.dd52f4p-12f, 0x1.32fe8cp-11f, 0x1.75cd06p-11f, 0x1.9e4908p-11f,
+        0x1.7dce22p-11f, 0x1.960446p-12f, -0x1.a2ebdcp-12f, -0x1.c88e9ap-10f,
+        -0x1.c6f68ep-9f, -0x1.44788cp-8f, -0x1.52980cp-8f, -0x1.baf916p-9f,
     },
     {  // c5
-        0x1.07a726p-9f, -0x1.17ff44p-13f, -0x1.c9f6dcp-11f, -0x1.78abcp-13f,
-        0x1.098ddcp-14f, 0x1.04e95ep-14f, 0x1.10f1dcp-15f, 0x1.e783fep-17f,
-        0x1.9a6f8cp-18f, 0x1.52b83p-19f, 0x1.163e8p-20f, 0x1.c174b6p-22f,
-        0x1.6e83f2p-23f, 0x1.29c34cp-24f, 0x1.c04e8p-26f, 0x1.8a6c46p-27f,
-        0x1.6d5064p-30f, -0x1.02f36p-35f, -0x1.0f193ep-28f, -0x1.17955ep-27f,
-        0x1.708db8p-23f, 0x1.c2504ap-22f, 0x1.14eeacp-20f, 0x1.51beap-19f,
-        0x1.9a6208p-18f, 0x1.e73fa2p-17f, 0x1.11325cp-15f, 0x1.04d8b6p-14f,
-        0x1.09e678p-14f, -0x1.783b8cp-13f, -0x1.c9f3c6p-11f, -0x1.1ad5fap-13f,
+        0x1.0cc332p-9f, 0x1.16015ep-23f, 0x1.8af02ap-23f, 0x1.18fdaep-22f,
+        0x1.948de4p-22f, 0x1.1f8bbap-21f, 0x1.9dcdfap-21f, 0x1.28fabep-20f,
+        0x1.a58dfp-20f, 0x1.2c6a3ap-19f, 0x1.abb1c2p-19f, 0x1.2e368p-18f,
+        0x1.b0931cp-18f, 0x1.2d534ep-17f, 0x1.ad2fcap-17f, 0x1.27cfeep-16f,
+        0x1.9a906ep-16f, 0x1.1a576cp-15f, 0x1.72d5c4p-15f, 0x1.de935p-15f,
+        0x1.20bd18p-14f, 0x1.40570cp-14f, 0x1.0ce722p-14f, 0x1.dfba0ep-17f,
+        -0x1.9163ap-14f, -0x1.39c96ap-12f, -0x1.38995ap-11f, -0x1.d3bebcp-11f,
+        -0x1.011ce6p-10f, -0x1.2c7832p-11f, 0x1.ad4102p-12f, 0x1.945428p-10f,
     },
-    {  // c6
-        0x1.3cbcb4p-17f, -0x1.df141ep-12f, 0x1.ca8d94p-14f, 0x1.83a8fep-14f,
-        0x1.74ecccp-17f, -0x1.798eep-18f, -0x1.31ddf8p-18f, -0x1.2fc568p-19f,
-        -0x1.0b0582p-20f, -0x1.bbd72ap-22f, -0x1.704d16p-23f, -0x1.0fb9acp-24f,
-        -0x1.138946p-25f, -0x1.60f0a8p-26f, 0x1.77d3d4p-15f, 0x1.149fc2p-32f,
-        -0x1.195ef8p-14f, 0x1.46d73ep-15f, 0x1.76d032p-14f, 0x1.888adcp-13f,
-        0x1.e3daap-26f, 0x1.28a7b4p-24f, 0x1.6abe44p-23f, 0x1.b912b6p-22f,
-        0x1.07de9ep-20f, 0x1.2c9beap-19f, 0x1.2f008cp-18f, 0x1.7a987cp-18f,
-        -0x1.67dc32p-17f, -0x1.7c8ce4p-14f, -0x1.d4179ap-14f, 0x1.d6d6c8p-12f,
-    },
-};
-// silu(x) = x sigmoid(x) for float32 on uniform intervals of width 0.8 (k from -14 to 17:
+};// silu(x) = x sigmoid(x) for float32 on uniform intervals of width 0.8 (k from -14 to 17:
 // x from -11.6 to 14), degree 6. Interval 0 holds c0 = -0
 // and c1 = 1/2, so tiny x give x/2 rounded once (-0 where a negative one underflows).
 // Worst interval 1.67 ulp (degree 6 on the sigmoid's width 0.9: 2.13).
@@ -945,93 +933,84 @@ alignas(64) constexpr float kSiluTable[8][32] = {
     },
 };
 
-// silu'(x) = s (1 + x (1 - s)), s = sigmoid(x), on kSiluTable's intervals, degree 6; fitted
-// to relative accuracy except around its zero at x = -1.2785 (where s and x s (1 - s)
-// cancel): there to a tenth of their magnitudes. Worst 4.4 ulp of that yardstick (interval
-// -1), 1.9 ulp elsewhere.
-alignas(64) constexpr float kSiluGradTable[8][32] = {
+// silu'(-a) = s (1 - a (1 - s)), s = sigmoid(-a), a = |x| <= 11.59, on the sigmoid table's
+// layout with width w = 11.6/31.5 (intervals k = -31 .. 0 of -a), degree 5; silu'(x) =
+// 1 - silu'(-x) for x > 0 (silu(x) - silu(-x) = x). Fitted to relative accuracy except
+// around its zero at a = 1.2785 (where s and a s (1 - s) cancel): there to a tenth of their
+// magnitudes. Worst 1.63 ulp of that yardstick.
+constexpr float kSiluGradTableInvWidth = 0x1.5b9612p+1f;  // RN(31.5 / 11.6)
+alignas(64) constexpr float kSiluGradTable[7][32] = {
     {  // b
-        0x0p+0f, 0x1.999e4ap-1f, 0x1.998ce8p+0f, 0x1.3350ep+1f,
-        0x1.99a8eep+1f, 0x1.00106p+2f, 0x1.333226p+2f, 0x1.66670cp+2f,
-        0x1.99b536p+2f, 0x1.ccb80cp+2f, 0x1.ffc708p+2f, 0x1.19b5bep+3f,
-        0x1.33320ap+3f, 0x1.4cda52p+3f, 0x1.664744p+3f, 0x1.801f04p+3f,
-        0x1.9981e4p+3f, 0x1.b33b0cp+3f, -0x1.666c6ap+3f, -0x1.4cd116p+3f,
-        -0x1.3350c2p+3f, -0x1.197f6p+3f, -0x1.fff28cp+2f, -0x1.ccb7b8p+2f,
-        -0x1.99a83ap+2f, -0x1.667496p+2f, -0x1.332766p+2f, -0x1.001ed8p+2f,
-        -0x1.9984bap+1f, -0x1.33180ap+1f, -0x1.99b2fcp+0f, -0x1.999032p-1f,
+        0x0p+0f, -0x1.6d4142p+3f, -0x1.6199ecp+3f, -0x1.55bfbep+3f,
+        -0x1.4a04fap+3f, -0x1.3e3b1cp+3f, -0x1.32563ep+3f, -0x1.268b3ep+3f,
+        -0x1.1ade8cp+3f, -0x1.0f10fap+3f, -0x1.0349dep+3f, -0x1.eeda7p+2f,
+        -0x1.d76316p+2f, -0x1.bfb7fp+2f, -0x1.a828dap+2f, -0x1.90c2c8p+2f,
+        -0x1.78fb12p+2f, -0x1.6175b8p+2f, -0x1.49fdbcp+2f, -0x1.324ae6p+2f,
+        -0x1.1ae1ccp+2f, -0x1.0326eap+2f, -0x1.d73f84p+1f, -0x1.a81e28p+1f,
+        -0x1.7924c8p+1f, -0x1.49f642p+1f, -0x1.1ac16ap+1f, -0x1.d76956p+0f,
+        -0x1.790c9cp+0f, -0x1.1ac62ap+0f, -0x1.792c22p-1f, -0x1.792c5p-2f,
     },
     {  // c0
-        0x1p-1f, 0x1.b8e418p-1f, 0x1.0e3ccap+0f, 0x1.198f1p+0f,
-        0x1.14cc18p+0f, 0x1.0d7948p+0f, 0x1.07dbeap+0f, 0x1.0451a8p+0f,
-        0x1.024916p+0f, 0x1.012f3p+0f, 0x1.009a3ep+0f, 0x1.004cccp+0f,
-        0x1.00262cp+0f, 0x1.0012b8p+0f, 0x1.00092cp+0f, 0x1.00046ap+0f,
-        0x1.000224p+0f, 0x1.000106p+0f, -0x1.244d54p-13f, -0x1.2bcd46p-12f,
-        -0x1.305d68p-11f, -0x1.34f826p-10f, -0x1.33c894p-9f, -0x1.2f314cp-8f,
-        -0x1.24bb28p-7f, -0x1.143cbep-6f, -0x1.f73728p-6f, -0x1.aeec5p-5f,
-        -0x1.4ceae2p-4f, -0x1.98f11cp-4f, -0x1.c838e4p-5f, 0x1.1c8414p-3f,
+        0x1p-1f, -0x1.e21bf4p-14f, -0x1.4ed21p-13f, -0x1.d309fap-13f,
+        -0x1.4424f6p-12f, -0x1.c1f956p-12f, -0x1.38b31p-11f, -0x1.b09492p-11f,
+        -0x1.29a2cap-10f, -0x1.9a17eap-10f, -0x1.199fa6p-9f, -0x1.8296cap-9f,
+        -0x1.079aa4p-8f, -0x1.672b8p-8f, -0x1.e6b2dep-8f, -0x1.478c52p-7f,
+        -0x1.b88ff2p-7f, -0x1.2565acp-6f, -0x1.83791p-6f, -0x1.fc1872p-6f,
+        -0x1.4805cep-5f, -0x1.a252bap-5f, -0x1.04b466p-4f, -0x1.3bfecep-4f,
+        -0x1.6fd14p-4f, -0x1.938a2cp-4f, -0x1.91673ep-4f, -0x1.4a72fep-4f,
+        -0x1.2ebf7p-5f, 0x1.5b43ccp-5f, 0x1.4cb58ep-3f, 0x1.4797acp-2f,
     },
     {  // c1
-        0x1.ffffd8p-2f, 0x1.737f14p-2f, 0x1.0c7462p-3f, -0x1.2900e6p-13f,
-        -0x1.24b412p-5f, -0x1.0c778cp-5f, -0x1.6905cep-6f, -0x1.ac08cap-7f,
-        -0x1.da9ea2p-8f, -0x1.fb8fdp-9f, -0x1.082b3p-9f, -0x1.0bb90ep-10f,
-        -0x1.0dd256p-11f, -0x1.0b9fe8p-12f, -0x1.08b4cep-13f, -0x1.00d2c8p-14f,
-        -0x1.f58b6cp-16f, -0x1.e26a24p-17f, -0x1.07a37ep-13f, -0x1.0be3f8p-12f,
-        -0x1.0cf1d8p-11f, -0x1.0d3dcep-10f, -0x1.0795f8p-9f, -0x1.fb91e6p-9f,
-        -0x1.dae84p-8f, -0x1.abc93cp-7f, -0x1.6929d2p-6f, -0x1.0c6126p-5f,
-        -0x1.249af2p-5f, 0x1.1ce8d8p-16f, 0x1.0c2a8ep-3f, 0x1.738744p-2f,
+        0x1p-1f, -0x1.b3cdfcp-14f, -0x1.2d7e76p-13f, -0x1.a2c448p-13f,
+        -0x1.2151p-12f, -0x1.8f9f3ap-12f, -0x1.142da6p-11f, -0x1.7bc33ap-11f,
+        -0x1.0393fep-10f, -0x1.630412p-10f, -0x1.e3944cp-10f, -0x1.48cbdap-9f,
+        -0x1.bba83p-9f, -0x1.2a8b02p-8f, -0x1.8eca9ap-8f, -0x1.07e908p-7f,
+        -0x1.5bbe2cp-7f, -0x1.c3c01cp-7f, -0x1.212268p-6f, -0x1.6c0dcap-6f,
+        -0x1.bda018p-6f, -0x1.079a32p-5f, -0x1.269208p-5f, -0x1.2bf4e4p-5f,
+        -0x1.fac5f8p-6f, -0x1.cbe0e2p-7f, 0x1.4d313p-6f, 0x1.40ac8ap-4f,
+        0x1.4e84bp-3f, 0x1.14a7e6p-2f, 0x1.862618p-2f, 0x1.de6ac6p-2f,
     },
     {  // c2
-        0x1.7e1c4cp-20f, -0x1.2b5a54p-3f, -0x1.f05d8ap-4f, -0x1.75f116p-5f,
-        -0x1.61b5f6p-8f, 0x1.8c3276p-8f, 0x1.aca9c4p-8f, 0x1.2c8be6p-8f,
-        0x1.6ac3acp-9f, 0x1.981048p-10f, 0x1.b76186p-11f, 0x1.c85eaap-12f,
-        0x1.d477bp-13f, 0x1.d7787ep-14f, 0x1.d7cf1ep-15f, 0x1.ce47cap-16f,
-        0x1.c70d6cp-17f, 0x1.b8da54p-18f, -0x1.d5ee3ep-15f, -0x1.d7ebeap-14f,
-        -0x1.d2f99cp-13f, -0x1.cadecap-12f, -0x1.b6754cp-11f, -0x1.98138ap-10f,
-        -0x1.6af7bcp-9f, -0x1.2c66c4p-8f, -0x1.acbcd6p-8f, -0x1.8c7bd2p-8f,
-        0x1.63b5ep-8f, 0x1.77063ap-5f, 0x1.f023b6p-4f, 0x1.2b555cp-3f,
+        -0x1.5e3528p-23f, -0x1.857bc6p-15f, -0x1.0c26aep-14f, -0x1.727bacp-14f,
+        -0x1.fced1ep-14f, -0x1.5d3a0cp-13f, -0x1.df3a6p-13f, -0x1.46e176p-12f,
+        -0x1.baea46p-12f, -0x1.2bcee6p-11f, -0x1.93a824p-11f, -0x1.0ebf6cp-10f,
+        -0x1.679c98p-10f, -0x1.dadd5ap-10f, -0x1.35f06ep-9f, -0x1.8ec37p-9f,
+        -0x1.fa896cp-9f, -0x1.39a2aap-8f, -0x1.7813d8p-8f, -0x1.ae5ebcp-8f,
+        -0x1.c6318cp-8f, -0x1.99f7d6p-8f, -0x1.d6c6c6p-9f, 0x1.4bfa72p-9f,
+        0x1.cc25p-7f, 0x1.1044ecp-5f, 0x1.f78e68p-5f, 0x1.8d72acp-4f,
+        0x1.0fb8p-3f, 0x1.3a247p-3f, 0x1.20e184p-3f, 0x1.60893p-4f,
     },
     {  // c3
-        -0x1.5531c6p-4f, -0x1.804d1ep-6f, 0x1.046b08p-5f, 0x1.a02d64p-6f,
-        0x1.2fd73ep-7f, 0x1.9d3952p-10f, -0x1.437fap-11f, -0x1.c1b4eap-11f,
-        -0x1.4b59bp-11f, -0x1.99cc4cp-12f, -0x1.d27056p-13f, -0x1.f6b16ap-14f,
-        -0x1.08c79cp-14f, -0x1.0fc028p-15f, -0x1.141f44p-16f, -0x1.11f22cp-17f,
-        -0x1.106a1p-18f, -0x1.0a2868p-19f, -0x1.130a02p-16f, -0x1.1000a8p-15f,
-        -0x1.07f51cp-14f, -0x1.f94eep-14f, -0x1.d1889ep-13f, -0x1.99d102p-12f,
-        -0x1.4b7e86p-11f, -0x1.c19a6ap-11f, -0x1.43154cp-11f, 0x1.9c057p-10f,
-        0x1.305d6p-7f, 0x1.a0cf04p-6f, 0x1.0485bp-5f, -0x1.806872p-6f,
+        -0x1.555b6ep-4f, -0x1.c982dcp-17f, -0x1.390d8cp-16f, -0x1.ad8d94p-16f,
+        -0x1.24c2d6p-15f, -0x1.8e5a4cp-15f, -0x1.0ea34ap-14f, -0x1.6d2a8cp-14f,
+        -0x1.e88ea8p-14f, -0x1.45d038p-13f, -0x1.af00c4p-13f, -0x1.1afa5ep-12f,
+        -0x1.6e3614p-12f, -0x1.d3e2cep-12f, -0x1.249976p-11f, -0x1.639364p-11f,
+        -0x1.a0047p-11f, -0x1.c6baap-11f, -0x1.b8aa5ep-11f, -0x1.3bac4ep-11f,
+        0x1.7e181ap-16f, 0x1.5e262p-10f, 0x1.e7198cp-9f, 0x1.f6d41p-8f,
+        0x1.bd1414p-7f, 0x1.5e193cp-6f, 0x1.e30526p-6f, 0x1.15f484p-5f,
+        0x1.ce919cp-6f, 0x1.9eed6p-8f, -0x1.f125e2p-6f, -0x1.141f14p-4f,
     },
     {  // c4
-        -0x1.d60162p-16f, 0x1.bb33a8p-6f, 0x1.5495c4p-8f, -0x1.70a992p-8f,
-        -0x1.ec4e9cp-9f, -0x1.54988p-10f, -0x1.0fe4ccp-12f, 0x1.3e297cp-15f,
-        0x1.5b3eep-14f, 0x1.10c3d2p-14f, 0x1.597692p-15f, 0x1.8ba66p-16f,
-        0x1.b255ap-17f, 0x1.c98534p-18f, 0x1.dbeccp-19f, 0x1.e1271ap-20f,
-        0x1.ebdb4ep-21f, 0x1.d6465ep-22f, -0x1.db0516p-19f, -0x1.cc1c6p-18f,
-        -0x1.b2690ap-17f, -0x1.8f81a2p-16f, -0x1.57903cp-15f, -0x1.0f36b8p-14f,
-        -0x1.5819bp-14f, -0x1.497514p-15f, 0x1.0f58fcp-12f, 0x1.54f6dep-10f,
-        0x1.ed3adep-9f, 0x1.708152p-8f, -0x1.53de66p-8f, -0x1.ba92aep-6f,
+        -0x1.1cfdeep-14f, -0x1.8f84bap-19f, -0x1.10257cp-18f, -0x1.6a1f66p-18f,
+        -0x1.f37ac8p-18f, -0x1.4e8f42p-17f, -0x1.c268cep-17f, -0x1.230d6p-16f,
+        -0x1.7b9a52p-16f, -0x1.f02fp-16f, -0x1.3c21ccp-15f, -0x1.91089ep-15f,
+        -0x1.e8540cp-15f, -0x1.23c2cap-14f, -0x1.56c1dcp-14f, -0x1.65dbbcp-14f,
+        -0x1.123602p-14f, -0x1.022c3cp-15f, 0x1.1f4cp-14f, 0x1.22e886p-12f,
+        0x1.3dc544p-11f, 0x1.38a2cp-10f, 0x1.1677cep-9f, 0x1.b1214ep-9f,
+        0x1.36bc8cp-8f, 0x1.71352cp-8f, 0x1.3dd98ap-8f, 0x1.585166p-12f,
+        -0x1.25c3bep-7f, -0x1.530f3ep-6f, -0x1.be1d8ep-6f, -0x1.48fe96p-6f,
     },
     {  // c5
-        0x1.8ae30cp-7f, -0x1.8c7732p-10f, -0x1.632564p-8f, -0x1.b3adbep-12f,
-        0x1.8c9c2ap-11f, 0x1.b83ad6p-12f, 0x1.25f572p-13f, 0x1.036d0ep-15f,
-        -0x1.e79bf4p-22f, -0x1.9f30bcp-18f, -0x1.64115cp-18f, -0x1.ccd5ccp-19f,
-        -0x1.0ea7f6p-19f, -0x1.2b1e4ap-20f, -0x1.3f6d1cp-21f, -0x1.491c16p-22f,
-        -0x1.51c20cp-23f, -0x1.523d6cp-24f, -0x1.400e48p-21f, -0x1.2cfa38p-20f,
-        -0x1.100134p-19f, -0x1.d346cap-19f, -0x1.60ab1ap-18f, -0x1.991232p-18f,
-        -0x1.64a60cp-22f, 0x1.fdb87cp-16f, 0x1.24e1a4p-13f, 0x1.b7e818p-12f,
-        0x1.8e616ep-11f, -0x1.b88edcp-12f, -0x1.631f9cp-8f, -0x1.92aaf2p-10f,
-    },
-    {  // c6
-        0x1.03586cp-13f, -0x1.a5ae5cp-9f, 0x1.08daf2p-10f, 0x1.5376bep-11f,
-        -0x1.eacd98p-17f, -0x1.4f18d8p-14f, -0x1.37ac6p-15f, -0x1.915dfep-17f,
-        -0x1.796d58p-19f, -0x1.124412p-22f, 0x1.e19a64p-22f, 0x1.063f0ep-21f,
-        0x1.ddd16cp-23f, 0x1.914968p-23f, 0x1.0d06ecp-24f, 0x1.1a279cp-26f,
-        -0x1.8df22p-25f, 0x1.3c00f4p-25f, -0x1.472acp-25f, -0x1.0b584ep-24f,
-        -0x1.26c5b4p-24f, -0x1.ef8db2p-25f, -0x1.155f2ap-20f, -0x1.2e034ep-20f,
-        -0x1.a0fc42p-24f, 0x1.121a48p-16f, 0x1.531a2cp-15f, 0x1.181186p-14f,
-        0x1.7f557cp-18f, -0x1.5569bcp-11f, -0x1.037aa6p-10f, 0x1.8e72d6p-9f,
+        0x1.9068a4p-7f, -0x1.1bdc66p-21f, -0x1.76f2cp-21f, -0x1.ceca18p-21f,
+        -0x1.53857p-20f, -0x1.b5844p-20f, -0x1.2eb12cp-19f, -0x1.46f74ep-19f,
+        -0x1.a3448p-19f, -0x1.fdf8bap-19f, -0x1.2c6c84p-18f, -0x1.4db736p-18f,
+        -0x1.58a56p-18f, -0x1.20ea92p-18f, -0x1.3f73d8p-18f, 0x1.c04788p-21f,
+        0x1.21ff22p-16f, 0x1.0252d4p-15f, 0x1.25b232p-14f, 0x1.3338fp-13f,
+        0x1.f0df82p-13f, 0x1.912414p-12f, 0x1.38d29cp-11f, 0x1.7dbd28p-11f,
+        0x1.7c82d6p-11f, 0x1.83cbc4p-13f, -0x1.4c3b0ep-10f, -0x1.e7024ep-9f,
+        -0x1.95159cp-8f, -0x1.834a0ep-8f, -0x1.170714p-11f, 0x1.066758p-7f,
     },
 };
-
 // The polynomial of x's interval in a table on uniform intervals of width 1 / inv_width,
 // for x within the table's range (or NaN: NaN, x quietened).
 template <class V, std::size_t Rows>
@@ -1039,12 +1018,10 @@ V uniform_table_polynomial(const float (&table)[Rows][32], float inv_width, V x)
   const V k = fma(x, V::set(inv_width), V::set(ExpConstants<float>::kRoundMagic));
   return table_horner(table, rounded_index(k), x);
 }
-// sigmoid for float32 with x >= kSigmoidTableMinArg (or NaN: NaN, x quietened).
+// sigmoid(-|x|) for float32 with |x| <= -kSigmoidTableMinArg (or NaN: NaN, -|x| quietened).
 template <class V>
-V sigmoid_float_table(V x) {
-  // NaN stays NaN (second operand); above the clamp sigmoid rounds to 1.
-  return uniform_table_polynomial(kSigmoidTable, kSigmoidTableInvWidth,
-                                  min(V::set(kSigmoidTableMaxArg), x));
+V sigmoid_negative_float_table(V x) {
+  return uniform_table_polynomial(kSigmoidTable, kSigmoidTableInvWidth, negative_abs(x));
 }
 
 // K(s) = G(s)/s = erfcx(s/sqrt2)/2 for the float32 GELU derivative (Phi(x) = exp(-x^2/2) K(|x|)
