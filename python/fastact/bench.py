@@ -104,6 +104,8 @@ RETRY_SHARE = 0.1  # ... and retries take at most this share of the run
 DISTURBED_CPU = 0.25  # other processes' CPU use above which a group is flagged
 LARGE_N = 1 << 20  # from here: the copy kernel is timed and checks are sampled
 TINY_N = 16384  # up to here: np.maximum is timed as the per-call overhead yardstick
+DRAM_N = 16777216  # the size of the DRAM target (all threads against the threaded copy)
+SPEEDUP_N = 1048576  # the size of the 2-thread speed-up target
 CHECK_SAMPLE = 1 << 20
 SEED = 20261124
 
@@ -1572,7 +1574,10 @@ class Settings:
     primary_isa: str
     backward_from: str  # "peers" | "x" | "y" (see --backward-from)
     min_time: float
-    tiny_one_thread: bool = False  # default run: sizes <= TINY_N on 1 thread only
+    # The default run (no --threads) measures each size on the thread counts its targets
+    # read: below SPEEDUP_N (in cache, call overhead) 1 thread, from DRAM_N (bandwidth) all
+    # threads, between (the 2-thread speed-up) both; keeps it under 2 minutes.
+    default_thread_plan: bool = False
 
 
 class CpuMonitor:
@@ -1709,7 +1714,8 @@ def run(s: Settings, progress: bool = True) -> list[Group]:
         for direction in s.directions
         for n in s.sizes
         for t in s.threads
-        if not (s.tiny_one_thread and n <= TINY_N and t > 1)
+        if not (s.default_thread_plan and n < SPEEDUP_N and t > 1)
+        and not (s.default_thread_plan and n >= DRAM_N and t < max(s.threads))
     ]
     bar = Progress(len(plan), progress)
     groups: list[Group] = []
@@ -1880,7 +1886,7 @@ def evaluate_targets(groups: list[Group], s: Settings, all_threads: int) -> list
                 "fastact": f, "fastest_peer": best[0], "peer": best[1] if best[0] else None,
                 "bound": b, "target": target, "ratio": f / target, "pass": f >= target,
             })
-    for g in pick("forward", 16777216, all_threads):  # DRAM: 90% of the threaded copy
+    for g in pick("forward", DRAM_N, all_threads):  # DRAM: 90% of the threaded copy
         f, c = g.gbs(primary), g.gbs(f"bound:copy@{all_threads}", 2)
         if f is None or c is None:
             continue
@@ -1904,8 +1910,8 @@ def evaluate_targets(groups: list[Group], s: Settings, all_threads: int) -> list
     if 2 in s.threads and 1 in s.threads:  # scaling: 2 threads >= 1.8x one, compute-bound
         for direction in s.directions:
             bound = "bound:np.copyto" if direction == "forward" else "bound:np.multiply"
-            one = {g.name: g for g in pick(direction, 1048576, 1)}
-            for g2 in pick(direction, 1048576, 2):
+            one = {g.name: g for g in pick(direction, SPEEDUP_N, 1)}
+            for g2 in pick(direction, SPEEDUP_N, 2):
                 g1 = one.get(g2.name)
                 if g1 is None or g1.rate(primary) is None or g2.rate(primary) is None:
                     continue
@@ -2210,7 +2216,7 @@ def settings_from(args: argparse.Namespace, ap: argparse.ArgumentParser) -> Sett
                     peers, isas, primary, args.backward_from, args.min_time,
                     # Nobody parallelises a tiny array (fastact, PyTorch and numexpr all run
                     # it on one thread), so the default run times it once, on 1 thread.
-                    tiny_one_thread=not args.threads)
+                    default_thread_plan=not args.threads)
 
 
 def main(argv: list[str] | None = None) -> int:
