@@ -210,8 +210,8 @@ struct Softshrink {
 };
 
 // sigmoid: y = 1 / (1 + exp(-x)); dy/dx = y (1 - y).
-// float32 for |x| <= 11.24: sigmoid_negative_float_table (per-interval polynomials,
-// math-inl.hpp).
+// float32 for |x| <= 11.24: sigmoid(-|x|) from kSigmoidTable (per-interval polynomials,
+// math-inl.hpp), 1 - it for x >= 0.
 // Otherwise evaluated on a = |x| so exp never overflows: with e = exp(-a) and d = 1 + e held
 // exactly as a two-term sum, y = 1/d for x >= 0 and e/d for x < 0, each by one corrected
 // quotient.
@@ -229,8 +229,7 @@ struct Sigmoid {
   explicit Sigmoid(const Params&) {}
   V forward(V x) const {
     if constexpr (std::is_same_v<typename V::T, float>) {
-      const V g = negative_float(x);
-      return select(x > V::set(0), V::set(1) - g, g);
+      return complement_where_nonnegative(x, negative_float(x));
     } else {
       return forward_exp(x);
     }
@@ -238,11 +237,13 @@ struct Sigmoid {
   // float32 sigmoid(-|x|) (<= 1/2): the table for |x| <= 11.24; beyond it (2e-4 of
   // N(0, 3^2) inputs), e = exp(-|x|) < 1.3e-5 and sigmoid(-|x|) = e - e^2 + e^3 - ... =
   // fnma(e, e, e) to 2e-10, computed for the lanes that need it only when some lane does.
+  // NaN: NaN (-|x| quietened).
   V negative_float(V x) const {
-    const V g = sigmoid_negative_float_table(x);
-    const typename V::Mask tail = abs(x) > V::set(-kSigmoidTableMinArg);
+    const V na = negative_abs(x);
+    const V g = uniform_table_polynomial(kSigmoidTable, kSigmoidTableInvWidth, na);
+    const typename V::Mask tail = na < V::set(kSigmoidTableMinArg);
     if (!any(tail)) return g;
-    const V e = exp_nonpositive(negative_abs(x));
+    const V e = exp_nonpositive(na);
     return select(tail, fnma(e, e, e), g);
   }
   V forward_exp(V x) const {
@@ -591,10 +592,10 @@ struct Swish {
     if constexpr (K == 1 && std::is_same_v<typename V::T, float>) {
       // float32 silu': kSiluGradTable (silu'(-|x|), then 1 - it for x > 0) on the forward
       // table's range, the same fallback.
-      const V d_neg = uniform_table_polynomial(kSiluGradTable, kSiluGradTableInvWidth,
-                                               negative_abs(x));
-      const V d = select(x > V::set(0), V::set(1) - d_neg, d_neg);
-      const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
+      const V na = negative_abs(x);
+      const V d = complement_where_nonnegative(
+          x, uniform_table_polynomial(kSiluGradTable, kSiluGradTableInvWidth, na));
+      const typename V::Mask out = na < V::set(-kSiluTableMaxAbsArg);
       return any(out) ? select(out, backward_by_quotient<K>(x, dy), dy * d) : dy * d;
     }
     return backward_by_quotient<K>(x, dy);

@@ -842,7 +842,8 @@ alignas(64) constexpr float kSigmoidTable[7][32] = {
         -0x1.9163ap-14f, -0x1.39c96ap-12f, -0x1.38995ap-11f, -0x1.d3bebcp-11f,
         -0x1.011ce6p-10f, -0x1.2c7832p-11f, 0x1.ad4102p-12f, 0x1.945428p-10f,
     },
-};// silu(x) = x sigmoid(x) for float32 on uniform intervals of width 0.8 (k from -14 to 17:
+};
+// silu(x) = x sigmoid(x) for float32 on uniform intervals of width 0.8 (k from -14 to 17:
 // x from -11.6 to 14), degree 6. Interval 0 holds c0 = -0
 // and c1 = 1/2, so tiny x give x/2 rounded once (-0 where a negative one underflows).
 // Worst interval 1.67 ulp (degree 6 on the sigmoid's width 0.9: 2.13).
@@ -1018,10 +1019,13 @@ V uniform_table_polynomial(const float (&table)[Rows][32], float inv_width, V x)
   const V k = fma(x, V::set(inv_width), V::set(ExpConstants<float>::kRoundMagic));
   return table_horner(table, rounded_index(k), x);
 }
-// sigmoid(-|x|) for float32 with |x| <= -kSigmoidTableMinArg (or NaN: NaN, -|x| quietened).
+// For f with f(x) = 1 - f(-x) (sigmoid, and the derivatives of silu and GELU, whose
+// functions satisfy f(x) - f(-x) = x), f(x) from g = f(-|x|): 1 - g for x >= 0 (+-0
+// included, so both zeros get the same value). One table of the negative half serves both
+// signs.
 template <class V>
-V sigmoid_negative_float_table(V x) {
-  return uniform_table_polynomial(kSigmoidTable, kSigmoidTableInvWidth, negative_abs(x));
+V complement_where_nonnegative(V x, V g) {
+  return select(x >= V::set(0), V::set(1) - g, g);
 }
 
 // K(s) = G(s)/s = erfcx(s/sqrt2)/2 for the float32 GELU derivative (Phi(x) = exp(-x^2/2) K(|x|)
@@ -1323,7 +1327,7 @@ template <class V>
 V gelu_grad_float_quadratic_table(V x) {
   const V a = abs(x);
   const V d = table_horner(kGeluNegativeGradTable, gelu_table_index(a), a);
-  return select(x >= V::set(0), V::set(1) - d, d);
+  return complement_where_nonnegative(x, d);
 }
 
 // H(a) = (a - tanh(a)) / a^3 (1/3 at 0) for the float32 tanhshrink, a <= 9.1: smooth and

@@ -132,11 +132,10 @@ inline VecF64 ldexp(VecF64 p, VecF64 n) {
   return (p * pow2_integral(n1)) * pow2_integral(n - n1);
 }
 
-// x = m * 2^k with 1 <= m < 2 for positive normal finite x, from the bit fields.
 // float32 tables (interface in vec_scalar-inl.hpp). A lookup permutes each of the table's
 // four 8-entry quarters by the index's low 3 bits (vpermps) and picks among them by bits 3
 // and 4 (blendvps reads the sign bit: the index shifted left by 28 and 27): 7 operations,
-// against a gather that costs 20-80 cycles per 8 lanes on AMD cores (gelu 0.21 -> 0.6
+// against a gather that costs 20-80 cycles per 8 lanes on AMD cores (gelu 0.21 -> 0.71
 // Gelem/s at 64K on Zen 4). Higher index bits are ignored, as by AVX-512's vpermt2ps.
 struct Index32 {
   __m256i r;
@@ -161,6 +160,7 @@ inline VecF32 lookup32(const float* table, Index32 i) {
                            i.bit4)};
 }
 
+// x = m * 2^k with 1 <= m < 2 for positive normal finite x, from the bit fields.
 struct MantExpF32 {
   VecF32 m, k;
 };

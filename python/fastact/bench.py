@@ -2214,8 +2214,8 @@ def settings_from(args: argparse.Namespace, ap: argparse.ArgumentParser) -> Sett
     return Settings(acts, sizes, threads, np.dtype(args.dtype),
                     ["forward", "backward"] if args.backward or args.all else ["forward"],
                     peers, isas, primary, args.backward_from, args.min_time,
-                    # Nobody parallelises a tiny array (fastact, PyTorch and numexpr all run
-                    # it on one thread), so the default run times it once, on 1 thread.
+                    # Without --threads, each size only on the thread counts its targets read
+                    # (see Settings.default_thread_plan).
                     default_thread_plan=not args.threads)
 
 
