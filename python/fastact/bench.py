@@ -92,6 +92,53 @@ BENCH_PARAMS: dict[str, dict[str, float]] = {"threshold": {"threshold": 0.25, "v
 #: Activations defined on [0, 1] only (NaN outside): benchmarked on x ~ U(0, 1).
 UNIT_INTERVAL = frozenset({"sbaf"})
 
+
+
+@dataclass(frozen=True)
+class StructuredShape:
+    """How an axis-wise activation is benchmarked: x's shape for (at most) n elements, the
+    forward result's shape, and the keyword arguments of the call."""
+
+    shape: Callable[[int], tuple[int, ...]]
+    result_shape: Callable[[tuple[int, ...]], tuple[int, ...]]
+    params: dict[str, Any]
+
+
+#: Rows of ROW_LENGTH along the last axis (peers-baseline.md: softmax over rows of 1000);
+#: prelu on (batch, PRELU_CHANNELS, PRELU_WIDTH), a slope per channel (axis 1, PyTorch's).
+ROW_LENGTH = 1000
+MAXOUT_PIECES = 2
+PRELU_CHANNELS, PRELU_WIDTH = 64, 16
+
+
+def _rows(n: int) -> tuple[int, int]:
+    return (max(1, n // ROW_LENGTH), ROW_LENGTH)
+
+
+def _same(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return shape
+
+
+def _halved(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return (*shape[:-1], shape[-1] // 2)
+
+
+STRUCTURED: dict[str, StructuredShape] = {
+    "softmax": StructuredShape(_rows, _same, {"axis": -1}),
+    "log_softmax": StructuredShape(_rows, _same, {"axis": -1}),
+    "softmin": StructuredShape(_rows, _same, {"axis": -1}),
+    "glu": StructuredShape(_rows, _halved, {"axis": -1}),
+    "maxout": StructuredShape(
+        _rows, lambda s: (*s[:-1], s[-1] // MAXOUT_PIECES), {"pieces": MAXOUT_PIECES, "axis": -1}
+    ),
+    "prelu": StructuredShape(
+        lambda n: (max(1, n // (PRELU_CHANNELS * PRELU_WIDTH)), PRELU_CHANNELS, PRELU_WIDTH),
+        _same, {"axis": 1},
+    ),
+}
+#: Structured activations whose backward fastact can take from the output y.
+STRUCTURED_FROM_Y = frozenset({"softmax", "log_softmax", "softmin"})
+
 MIN_TIME = 0.2  # seconds of timed calls per contender and group (all repeats together)
 REPEATS = 5
 MIN_REPEATS = 3
@@ -120,18 +167,24 @@ STREAMS = {"forward": 2, "backward": 3}
 
 @dataclass
 class Problem:
-    """The arrays of one group: what every contender reads, and the `out` it writes."""
+    """The arrays of one group: what every contender reads, and the `out` it writes.
+
+    Elementwise activations: every array is 1-d of n elements. Structured ones (STRUCTURED):
+    x has n elements in the activation's benchmark shape, `g` has the forward result's shape
+    and `out` the direction's result shape; `flat` holds n-element 1-d views for the bounds."""
 
     name: str
     direction: str
-    n: int
+    n: int  # elements of x
     dtype: np.dtype
     threads: int
-    params: dict[str, float]
+    params: dict[str, Any]  # keyword arguments of fastact's call (and the reference's)
     x: np.ndarray  # forward input
     g: np.ndarray  # grad_output
     out: np.ndarray  # preallocated result
     saved_output: Callable[[], np.ndarray]
+    flat: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # x, g, out for the bounds
+    streams: float | None = None  # nominal streams per element of x (None: STREAMS)
 
     @property
     def y(self) -> np.ndarray:
@@ -142,6 +195,11 @@ class Problem:
     def scratch(self, dtype: Any = None) -> np.ndarray:
         """A temporary the size of the problem, allocated (and touched) outside the timing."""
         return aligned_copy(np.zeros(self.n), self.dtype if dtype is None else dtype)
+
+    def scratch_shaped(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        """scratch() of another shape (a structured activation's rows or row sums)."""
+        return aligned_copy(np.zeros(math.prod(shape)),
+                            self.dtype if dtype is None else dtype).reshape(shape)
 
     def scalar(self, value: float) -> np.generic:
         """`value` as a scalar of the problem's dtype (keeps numexpr/NumPy in that dtype)."""
@@ -181,6 +239,15 @@ class Inputs:
             self._y = {name: aligned_copy(R.forward(name, x, **params), self.dtype)}
         return self._y[name][:n]
 
+    def saved_structured_output(self, name: str, params: dict[str, Any],
+                                x: np.ndarray) -> np.ndarray:
+        """saved_output for a structured activation: its reference result on the shaped x."""
+        key = (name, x.shape)
+        if key not in self._y:
+            y = getattr(R, name)(x, **params)
+            self._y = {key: aligned_copy(y.ravel(), self.dtype).reshape(y.shape)}
+        return self._y[key]
+
     def x_for(self, name: str) -> np.ndarray:
         """x ~ N(0, 9), or x ~ U(0, 1) for activations defined on [0, 1] only (drawn once)."""
         if name not in UNIT_INTERVAL:
@@ -191,9 +258,34 @@ class Inputs:
         return self._x_unit
 
     def problem(self, name: str, direction: str, n: int, threads: int, params) -> Problem:
+        if name in STRUCTURED:
+            return self.structured_problem(name, direction, n, threads, params)
         return Problem(
             name, direction, n, self.dtype, threads, params, self.x_for(name)[:n],
             self.g[:n], self.out[:n], partial(self.saved_output, name, params, n),
+        )
+
+    def structured_problem(self, name: str, direction: str, n: int, threads: int,
+                           params) -> Problem:
+        """x: the first n elements (rounded down to whole rows) in STRUCTURED[name]'s shape;
+        grad_output shaped like the forward result, out like the direction's result."""
+        spec = STRUCTURED[name]
+        shape = spec.shape(n)
+        size = math.prod(shape)
+        y_shape = spec.result_shape(shape)
+        y_size = math.prod(y_shape)
+        x = self.x[:size].reshape(shape)
+        if name == "prelu":  # the slopes, one per channel, fixed by the seed
+            rng = np.random.default_rng(SEED + 2)
+            params = {**params, "weight": rng.uniform(0.05, 0.3, shape[1]).astype(self.dtype)}
+        out = (self.out[:y_size].reshape(y_shape) if direction == "forward"
+               else self.out[:size].reshape(shape))
+        streams = (1 + y_size / size) if direction == "forward" else (1 + 1 + y_size / size)
+        return Problem(
+            name, direction, size, self.dtype, threads, params, x,
+            self.g[:y_size].reshape(y_shape), out,
+            partial(self.saved_structured_output, name, params, x),
+            flat=(self.x[:size], self.g[:size], self.out[:size]), streams=streams,
         )
 
 
@@ -209,52 +301,77 @@ def check_indices(n: int) -> slice | np.ndarray:
 
 @dataclass
 class Expected:
-    """Reference values at the checked indices, with the per-element tolerance."""
+    """Reference values at the checked indices (of the flattened result), with the
+    per-element tolerance: one part per array of the result (prelu's backward has two)."""
 
     index: slice | np.ndarray
-    ref: np.ndarray  # in the problem's dtype (float32 checks run in float32, see check())
-    tol: np.ndarray
+    shapes: list[tuple[int, ...]]
+    refs: list[np.ndarray]  # flat, in the problem's dtype (float32 checks run in float32)
+    tols: list[np.ndarray]
 
 
 def expected(p: Problem) -> Expected:
-    idx = check_indices(p.n)
-    x = p.x[idx]
     with np.errstate(all="ignore"):
-        if p.direction == "forward":
-            ref = R.forward(p.name, x, **p.params)
+        if p.name in STRUCTURED:  # whole rows: checked in full
+            idx: slice | np.ndarray = slice(None)
+            if p.direction == "forward":
+                ref = getattr(R, p.name)(p.x, **p.params)
+            else:
+                ref = getattr(R, p.name + "_backward")(p.g, p.x, **p.params)
         else:
-            ref = R.backward(p.name, p.g[idx], x, **p.params)
+            idx = check_indices(p.n)
+            x = p.x[idx]
+            if p.direction == "forward":
+                ref = R.forward(p.name, x, **p.params)
+            else:
+                ref = R.backward(p.name, p.g[idx], x, **p.params)
+    parts = ref if isinstance(ref, tuple) else (ref,)
     rtol, atol = TOLERANCE[p.dtype]
-    mag = np.abs(ref)
-    # One extra unit in the last place of the dtype covers rounding the reference to it.
-    tol = rtol * mag + atol * float(mag.max(initial=0.0)) + np.finfo(p.dtype).eps * mag
-    return Expected(idx, ref.astype(p.dtype), tol.astype(p.dtype))
+    refs, tols, shapes = [], [], []
+    for part in parts:
+        part = np.asarray(part)
+        shapes.append(part.shape if p.name in STRUCTURED else (p.n,))
+        flat = part.ravel()
+        mag = np.abs(flat)
+        # One extra unit in the last place of the dtype covers rounding the reference to it.
+        tol = rtol * mag + atol * float(mag.max(initial=0.0)) + np.finfo(p.dtype).eps * mag
+        refs.append(flat.astype(p.dtype))
+        tols.append(tol.astype(p.dtype))
+    return Expected(idx, shapes, refs, tols)
 
 
 def check(result: Any, p: Problem, exp: Expected) -> str | None:
     """None if `result` matches the reference, else what is wrong with it."""
-    if hasattr(result, "numpy"):  # a torch tensor
-        result = result.numpy()
-    r = np.asarray(result)
-    if r.shape != (p.n,):
-        return f"result has shape {r.shape}, expected {(p.n,)}"
-    if r.dtype != p.dtype:
-        return f"result has dtype {r.dtype}, expected {p.dtype}"
-    got = r[exp.index]
-    with np.errstate(all="ignore"):
-        err = np.abs(got - exp.ref)
-        bad = ~(err <= exp.tol)  # NaN counts as wrong ...
-    if not bad.any():
-        return None
-    bad &= ~(np.isnan(got) & np.isnan(exp.ref))  # ... unless the reference is NaN too
-    if not bad.any():
-        return None
-    i = int(np.argmax(bad))
-    where = i if isinstance(exp.index, slice) else int(exp.index[i])
-    return (
-        f"{int(bad.sum())} wrong elements, e.g. x[{where}]={float(p.x[where])!r}: "
-        f"got {float(got[i])!r}, expected {float(exp.ref[i])!r}"
-    )
+    parts = result if isinstance(result, tuple | list) else (result,)
+    if len(parts) != len(exp.refs):
+        return f"result has {len(parts)} arrays, expected {len(exp.refs)}"
+    for k, (part, shape, ref, tol) in enumerate(
+            zip(parts, exp.shapes, exp.refs, exp.tols, strict=True)):
+        if hasattr(part, "numpy"):  # a torch tensor
+            part = part.numpy()
+        r = np.asarray(part)
+        what = f"result[{k}]" if len(parts) > 1 else "result"
+        if r.shape != shape:
+            return f"{what} has shape {r.shape}, expected {shape}"
+        if r.dtype != p.dtype:
+            return f"{what} has dtype {r.dtype}, expected {p.dtype}"
+        got = r.ravel()[exp.index]
+        with np.errstate(all="ignore"):
+            err = np.abs(got - ref)
+            bad = ~(err <= tol)  # NaN counts as wrong ...
+        if not bad.any():
+            continue
+        bad &= ~(np.isnan(got) & np.isnan(ref))  # ... unless the reference is NaN too
+        if not bad.any():
+            continue
+        i = int(np.argmax(bad))
+        where = i if isinstance(exp.index, slice) else int(exp.index[i])
+        arg = f"x[{where}]={float(p.x[where])!r}: " if p.name not in STRUCTURED else ""
+        return (
+            f"{what}: {int(bad.sum())} wrong elements, e.g. element {where}: {arg}"
+            f"got {float(got[i])!r}, expected {float(ref[i])!r}"
+        )
+    return None
 
 
 # ---- the peer registry ---------------------------------------------------------------------
@@ -1363,6 +1480,301 @@ def _torch_softsign_bwd(p: Problem):  # no aten op: g / (1 + |x|)^2
     return call
 
 
+# Structured activations ---------------------------------------------------------------------
+# Shapes as in STRUCTURED: rows of ROW_LENGTH along the last axis, prelu (batch, channels,
+# width). The softmax family's backward forms read the saved output y, as PyTorch's
+# _softmax_backward_data does; glu, maxout and prelu read x.
+
+
+def _row_sums(p: Problem) -> np.ndarray:
+    return p.scratch_shaped((*p.x.shape[:-1], 1))
+
+
+@form("numpy", "forward", "softmax", "softmin")
+def _np_softmax(p: Problem):  # exp(x - max) / sum; softmin: the same on -x
+    x, o, m, s = p.x, p.out, _row_sums(p), _row_sums(p)
+    negate = p.name == "softmin"
+
+    def call():
+        src = np.negative(x, out=o) if negate else x
+        np.max(src, axis=-1, keepdims=True, out=m)
+        np.subtract(src, m, out=o)
+        np.exp(o, out=o)
+        np.sum(o, axis=-1, keepdims=True, out=s)
+        return np.divide(o, s, out=o)
+
+    return call
+
+
+@form("numpy", "forward", "log_softmax")
+def _np_log_softmax(p: Problem):  # (x - max) - log(sum(exp(x - max)))
+    x, o, t, m, s = p.x, p.out, p.scratch_shaped(p.x.shape), _row_sums(p), _row_sums(p)
+
+    def call():
+        np.max(x, axis=-1, keepdims=True, out=m)
+        np.subtract(x, m, out=o)
+        np.exp(o, out=t)
+        np.sum(t, axis=-1, keepdims=True, out=s)
+        np.log(s, out=s)
+        return np.subtract(o, s, out=o)
+
+    return call
+
+
+@form("numpy", "backward", "softmax", "softmin")
+def _np_softmax_bwd(p: Problem):  # y (g - sum(g y)); softmin: its negation
+    g, y, o, t, s = p.g, p.y, p.out, p.scratch_shaped(p.x.shape), _row_sums(p)
+    negate = p.name == "softmin"
+
+    def call():
+        np.multiply(g, y, out=o)
+        np.sum(o, axis=-1, keepdims=True, out=s)
+        np.multiply(y, s, out=t)
+        return np.subtract(t, o, out=o) if negate else np.subtract(o, t, out=o)
+
+    return call
+
+
+@form("numpy", "backward", "log_softmax")
+def _np_log_softmax_bwd(p: Problem):  # g - exp(y) sum(g)
+    g, y, o, s = p.g, p.y, p.out, _row_sums(p)
+
+    def call():
+        np.exp(y, out=o)
+        np.sum(g, axis=-1, keepdims=True, out=s)
+        np.multiply(o, s, out=o)
+        return np.subtract(g, o, out=o)
+
+    return call
+
+
+def _glu_halves(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    h = x.shape[-1] // 2
+    return x[..., :h], x[..., h:]
+
+
+@form("numpy", "forward", "glu")
+def _np_glu(p: Problem):  # a sigmoid(b), sigmoid as in the sigmoid form
+    (a, b), o, half = _glu_halves(p.x), p.out, p.scalar(0.5)
+
+    def call():
+        _np_sigmoid_into(b, o, half)
+        return np.multiply(a, o, out=o)
+
+    return call
+
+
+@form("numpy", "backward", "glu")
+def _np_glu_bwd(p: Problem):  # [g s, g a s (1 - s)], s = sigmoid(b)
+    (a, b), (oa, ob) = _glu_halves(p.x), _glu_halves(p.out)
+    g, s, half, one = p.g, p.scratch_shaped(p.g.shape), p.scalar(0.5), p.scalar(1)
+
+    def call():
+        _np_sigmoid_into(b, s, half)
+        np.multiply(g, s, out=oa)
+        np.subtract(one, s, out=ob)
+        np.multiply(ob, oa, out=ob)
+        np.multiply(ob, a, out=ob)
+        return p.out
+
+    return call
+
+
+def _maxout_groups(p: Problem, v: np.ndarray) -> np.ndarray:
+    pieces = p.params["pieces"]
+    return v.reshape(*v.shape[:-1], v.shape[-1] // pieces, pieces)
+
+
+@form("numpy", "forward", "maxout")
+def _np_maxout(p: Problem):
+    x3, o = _maxout_groups(p, p.x), p.out
+    return partial(np.max, x3, axis=-1, out=o)
+
+
+@form("numpy", "backward", "maxout")
+def _np_maxout_bwd(p: Problem):  # the gradient to each group's first maximum
+    x3, o3, g = _maxout_groups(p, p.x), _maxout_groups(p, p.out), p.g[..., None]
+
+    def call():
+        o3.fill(0)
+        np.put_along_axis(o3, np.argmax(x3, axis=-1)[..., None], g, axis=-1)
+        return p.out
+
+    return call
+
+
+def _prelu_slopes(p: Problem) -> np.ndarray:
+    return p.params["weight"].reshape(1, -1, 1)
+
+
+@form("numpy", "forward", "prelu")
+def _np_prelu(p: Problem):  # max(x, 0) + w min(x, 0)
+    x, o, t, w, zero = p.x, p.out, p.scratch_shaped(p.x.shape), _prelu_slopes(p), p.scalar(0)
+
+    def call():
+        np.minimum(x, zero, out=t)
+        np.multiply(t, w, out=t)
+        np.maximum(x, zero, out=o)
+        return np.add(o, t, out=o)
+
+    return call
+
+
+@form("numpy", "backward", "prelu")
+def _np_prelu_bwd(p: Problem):  # (g (x > 0) + g w (x <= 0), sum of g min(x, 0) per channel)
+    x, g, o, w = p.x, p.g, p.out, _prelu_slopes(p)
+    t, mask, zero = p.scratch_shaped(x.shape), p.scratch_shaped(x.shape, bool), p.scalar(0)
+    rest = (1 - w).astype(p.dtype)
+
+    def call():
+        np.greater(x, zero, out=mask)
+        np.multiply(g, w, out=o)
+        np.multiply(g, mask, out=t)
+        np.multiply(t, rest, out=t)
+        np.add(o, t, out=o)
+        np.minimum(x, zero, out=t)
+        np.multiply(t, g, out=t)
+        return o, np.sum(t, axis=(0, 2))
+
+    return call
+
+
+@form("scipy", "forward", "softmax", "log_softmax", "softmin")
+def _sp_softmax(p: Problem):  # scipy.special.softmax / log_softmax (no out=)
+    import scipy.special
+
+    fn = scipy.special.log_softmax if p.name == "log_softmax" else scipy.special.softmax
+    x, t = p.x, p.scratch_shaped(p.x.shape)
+    if p.name == "softmin":
+        return lambda: fn(np.negative(x, out=t), axis=-1)
+    return partial(fn, x, axis=-1)
+
+
+@form("scipy", "forward", "glu")
+def _sp_glu(p: Problem):  # a expit(b)
+    from scipy.special import expit
+
+    (a, b), o = _glu_halves(p.x), p.out
+
+    def call():
+        expit(b, out=o)
+        return np.multiply(a, o, out=o)
+
+    return call
+
+
+@form("scipy", "backward", "glu")
+def _sp_glu_bwd(p: Problem):
+    from scipy.special import expit
+
+    (a, b), (oa, ob) = _glu_halves(p.x), _glu_halves(p.out)
+    g, s, one = p.g, p.scratch_shaped(p.g.shape), p.scalar(1)
+
+    def call():
+        expit(b, out=s)
+        np.multiply(g, s, out=oa)
+        np.subtract(one, s, out=ob)
+        np.multiply(ob, oa, out=ob)
+        np.multiply(ob, a, out=ob)
+        return p.out
+
+    return call
+
+
+@form("torch", "forward", "softmax", "log_softmax", "softmin")
+def _torch_softmax(p: Problem):  # aten::_softmax / _log_softmax, what F.softmax runs, out=
+    import torch
+
+    op = (torch.ops.aten._log_softmax if p.name == "log_softmax" else torch.ops.aten._softmax).out
+    x, out, from_numpy = p.x, p.out, torch.from_numpy
+    if p.name == "softmin":  # F.softmin is softmax(-x)
+        t = torch.from_numpy(p.scratch_shaped(p.x.shape))
+        return lambda: op(torch.neg(from_numpy(x), out=t), -1, False, out=from_numpy(out))
+    return lambda: op(from_numpy(x), -1, False, out=from_numpy(out))
+
+
+@form("torch", "backward", "softmax", "log_softmax", "softmin")
+def _torch_softmax_bwd(p: Problem):  # aten::_(log_)softmax_backward_data from the output
+    import torch
+
+    aten = torch.ops.aten
+    if p.name == "log_softmax":
+        op = partial(aten._log_softmax_backward_data.out, dim=-1, input_dtype=torch.float32)
+    else:
+        op = partial(aten._softmax_backward_data.out, dim=-1, input_dtype=torch.float32)
+    g, y, out, from_numpy = p.g, p.y, p.out, torch.from_numpy
+    key = "out" if p.name == "log_softmax" else "grad_input"
+    if p.name == "softmin":  # softmin's output is softmax(-x): the chain rule negates
+        return lambda: op(from_numpy(g), from_numpy(y), **{key: from_numpy(out)}).neg_()
+    return lambda: op(from_numpy(g), from_numpy(y), **{key: from_numpy(out)})
+
+
+@form("torch", "forward", "glu")
+def _torch_glu(p: Problem):
+    import torch
+
+    op, x, out, from_numpy = torch.ops.aten.glu.out, p.x, p.out, torch.from_numpy
+    return lambda: op(from_numpy(x), -1, out=from_numpy(out))
+
+
+@form("torch", "backward", "glu")
+def _torch_glu_bwd(p: Problem):
+    import torch
+
+    op, g, x, out = torch.ops.aten.glu_backward.grad_input, p.g, p.x, p.out
+    from_numpy = torch.from_numpy
+    return lambda: op(from_numpy(g), from_numpy(x), -1, grad_input=from_numpy(out))
+
+
+@form("torch", "forward", "maxout")
+def _torch_maxout(p: Problem):  # amax over each group of pieces
+    import torch
+
+    x3, out, from_numpy = _maxout_groups(p, p.x), p.out, torch.from_numpy
+    return lambda: torch.amax(from_numpy(x3), -1, out=from_numpy(out))
+
+
+@form("torch", "backward", "maxout")
+def _torch_maxout_bwd(p: Problem):  # argmax, then scatter the gradient into zeros
+    import torch
+
+    x3, o3, g = _maxout_groups(p, p.x), _maxout_groups(p, p.out), p.g[..., None]
+    from_numpy = torch.from_numpy
+
+    def call():
+        index = torch.argmax(from_numpy(x3), -1, keepdim=True)
+        from_numpy(o3).zero_().scatter_(-1, index, from_numpy(g))
+        return p.out
+
+    return call
+
+
+@form("torch", "forward", "prelu")
+def _torch_prelu(p: Problem):  # F.prelu (no out= overload)
+    import torch
+
+    x, w, from_numpy = p.x, torch.from_numpy(p.params["weight"]), torch.from_numpy
+    return lambda: torch.nn.functional.prelu(from_numpy(x), w)
+
+
+@form("torch", "backward", "prelu")
+def _torch_prelu_bwd(p: Problem):  # aten::_prelu_kernel_backward, the weight's sum as autograd
+    import torch
+
+    op = torch.ops.aten._prelu_kernel_backward
+    g, x, from_numpy = p.g, p.x, torch.from_numpy
+    w = torch.from_numpy(_prelu_slopes(p))
+
+    def call():
+        gx, gw = op(from_numpy(g), from_numpy(x), w)
+        return gx, gw.sum((0, 2))
+
+    return call
+
+
+TORCH_BACKWARD_FROM_OUTPUT.update(("softmax", "log_softmax", "softmin"))
+
+
 # ---- contenders --------------------------------------------------------------------------
 
 
@@ -1402,7 +1814,10 @@ def _set_threads(peer: str, threads: int) -> Callable[[], None]:
 def fastact_contender(p: Problem, isa: str, from_y: bool) -> Contender:
     c = Contender(f"fastact[{isa}]", "fastact", threads_used=p.threads)
     c.prepare = partial(fastact.set_isa, isa)
-    if p.direction == "forward":
+    if p.name == "prelu" and p.direction == "backward":  # out= is (grad_x, grad_weight)
+        c.call = partial(fastact.prelu_backward, p.g, p.x, **p.params, out=(p.out, None),
+                         threads=p.threads)
+    elif p.direction == "forward":
         c.call = partial(getattr(fastact, p.name), p.x, **p.params, out=p.out, threads=p.threads)
     elif from_y:
         c.call = partial(getattr(fastact, p.name + "_backward"), p.g, **p.params, y=p.y,
@@ -1431,19 +1846,22 @@ def peer_contender(p: Problem, peer: str) -> Contender | None:
 def bound_contenders(p: Problem) -> list[Contender]:
     """The bandwidth and overhead yardsticks of the group (see the module doc)."""
     out: list[Contender] = []
+    # Structured problems: the same n-element streams, on flat views (their own results
+    # have other shapes).
+    x, g, o = p.flat if p.flat is not None else (p.x, p.g, p.out)
     if p.direction == "forward":
-        out.append(Contender("bound:np.copyto", "bound", _returning(np.copyto, p.out, p.x),
+        out.append(Contender("bound:np.copyto", "bound", _returning(np.copyto, o, x),
                              checked=False))
     else:
         out.append(Contender("bound:np.multiply", "bound",
-                             partial(np.multiply, p.g, p.x, out=p.out), checked=False))
+                             partial(np.multiply, g, x, out=o), checked=False))
     if p.n >= LARGE_N:
         out.append(Contender(f"bound:copy@{p.threads}", "bound",
-                             partial(_core.copy, p.x, p.out, threads=p.threads),
+                             partial(_core.copy, x, o, threads=p.threads),
                              threads_used=p.threads, checked=False))
     if p.n <= TINY_N:
         out.append(Contender("bound:np.maximum", "bound",
-                             partial(np.maximum, p.x, 0, out=p.out), checked=False))
+                             partial(np.maximum, x, 0, out=o), checked=False))
     return out
 
 
@@ -1528,7 +1946,7 @@ def is_noisy(c: Contender) -> bool:
 class Group:
     direction: str
     name: str
-    n: int
+    n: int  # the size asked for (tables are per size)
     dtype: str
     threads: int
     params: dict[str, float]
@@ -1537,6 +1955,8 @@ class Group:
     seconds: float = 0.0
     other_cpu: float | None = None  # CPUs used by other processes while it was timed
     retry_seconds: float = 0.0
+    elements: int = 0  # elements of x (structured: n rounded down to whole rows)
+    streams: float | None = None  # nominal streams per element (None: STREAMS[direction])
 
     @property
     def disturbed(self) -> bool:
@@ -1551,15 +1971,24 @@ class Group:
     def rate(self, label: str) -> float | None:
         """Gelem/s of contender `label`, None if it was not timed."""
         c = self.get(label)
-        return None if c is None else self.n / c.median / 1e9
+        return None if c is None else (self.elements or self.n) / c.median / 1e9
 
-    def gbs(self, label: str, streams: int | None = None) -> float | None:
+    def gbs(self, label: str, streams: float | None = None) -> float | None:
         r = self.rate(label)
         if r is None:
             return None
-        if streams is None:
-            streams = STREAMS[self.direction]
-        return r * streams * np.dtype(self.dtype).itemsize
+        return r * self.streams_of(label, streams) * np.dtype(self.dtype).itemsize
+
+    def streams_of(self, label: str, streams: float | None = None) -> float:
+        """Nominal streams of `label`: the bounds' own (copies 2, np.multiply 3), else the
+        group's (structured results may be shorter than x: glu, maxout)."""
+        if streams is not None:
+            return streams
+        if label.startswith(("bound:copy", "bound:np.maximum", "bound:np.copyto")):
+            return 2
+        if label == "bound:np.multiply":
+            return 3
+        return self.streams if self.streams is not None else STREAMS[self.direction]
 
 
 @dataclass
@@ -1607,8 +2036,11 @@ class CpuMonitor:
         return max(0.0, (busy - self.busy0 - (time.process_time() - self.own0)) / wall)
 
 
-def params_for(name: str) -> dict[str, float]:
-    """Every parameter given explicitly (the defaults, or BENCH_PARAMS)."""
+def params_for(name: str) -> dict[str, Any]:
+    """Every parameter given explicitly (the defaults, or BENCH_PARAMS; a structured
+    activation's axis and pieces; prelu's slopes are drawn with its problem)."""
+    if name in STRUCTURED:
+        return dict(STRUCTURED[name].params)
     params = {k: v for k, v in fastact.info(name)["params"].items() if v is not None}
     params.update(BENCH_PARAMS.get(name, {}))
     return params
@@ -1665,7 +2097,7 @@ def run_group(inputs: Inputs, s: Settings, direction: str, name: str, n: int, th
     fastact.set_isa(s.primary_isa)
     group = Group(direction, name, n, str(s.dtype), threads, params, contenders, noisy,
                   time.perf_counter() - t0, monitor.others(),
-                  time.perf_counter() - retry_start)
+                  time.perf_counter() - retry_start, elements=p.n, streams=p.streams)
     return group, exp
 
 
@@ -1673,7 +2105,10 @@ def backward_from_y(policy: str, name: str) -> bool:
     """Whether fastact's backward of `name` reads the output y under --backward-from
     `policy`: 'peers' gives it the tensor PyTorch's backward op takes (the same input every
     peer form of that activation gets), 'y' uses y wherever fastact supports it."""
-    if not fastact.info(name)["backward_from_y"]:
+    if name in STRUCTURED:
+        if name not in STRUCTURED_FROM_Y:
+            return False
+    elif not fastact.info(name)["backward_from_y"]:
         return False
     return policy == "y" or (policy == "peers" and name in TORCH_BACKWARD_FROM_OUTPUT)
 
@@ -1902,7 +2337,7 @@ def evaluate_targets(groups: list[Group], s: Settings, all_threads: int) -> list
             # The fixed part of a call: its time less 4096 elements at the in-cache rate.
             big = in_cache.get(g.name)
             rate = big.rate(primary) if big else None
-            fixed = f.median - g.n / (rate * 1e9) if rate else None
+            fixed = f.median - g.elements / (rate * 1e9) if rate else None
             found.append({"rule": "tiny", "direction": direction, "activation": g.name,
                           "fastact_us": f.median * 1e6, "np_maximum_us": m.median * 1e6,
                           "fastact_fixed_us": None if fixed is None else fixed * 1e6,
@@ -2032,14 +2467,13 @@ def to_json(groups: list[Group], s: Settings, targets, geo, elapsed: float) -> d
         if c.detail:
             d["detail"] = c.detail
         if c.times:
-            streams = 2 if c.label.startswith(("bound:copy", "bound:np.maximum")) else (
-                3 if c.label == "bound:np.multiply" else STREAMS[g.direction])
+            streams = g.streams_of(c.label)
             d.update(
                 median_s=c.median, min_s=min(c.times), max_s=max(c.times),
                 repeats_s=c.times, calls_per_repeat=c.calls_per_repeat,
                 attempt_medians_s=c.attempt_medians, streams=streams,
-                gelem_s=g.n / c.median / 1e9,
-                gb_s=g.n / c.median * streams * np.dtype(g.dtype).itemsize / 1e9,
+                gelem_s=g.elements / c.median / 1e9,
+                gb_s=g.elements / c.median * streams * np.dtype(g.dtype).itemsize / 1e9,
             )
         return d
 
@@ -2056,7 +2490,8 @@ def to_json(groups: list[Group], s: Settings, targets, geo, elapsed: float) -> d
         },
         "peers": {p: {"note": PEERS[p].note, "threaded": PEERS[p].threaded} for p in s.peers},
         "groups": [
-            {"direction": g.direction, "activation": g.name, "n": g.n, "dtype": g.dtype,
+            {"direction": g.direction, "activation": g.name, "n": g.n,
+             "elements": g.elements, "dtype": g.dtype,
              "threads": g.threads, "params": g.params, "noisy": g.noisy,
              "other_cpu": g.other_cpu, "disturbed": g.disturbed, "seconds": g.seconds,
              "retry_seconds": g.retry_seconds,
@@ -2161,9 +2596,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace, ap: argparse.ArgumentParser) -> Settings:
-    # Elementwise activations with a reference; structured ones (softmax, ...) take an axis
-    # and are not benchmarked here.
-    known = [a for a in fastact.activations() if a in R.NAMES]
+    # Elementwise activations with a reference, then the structured ones (STRUCTURED).
+    known = [a for a in fastact.activations() if a in R.NAMES] + list(STRUCTURED)
     acts = _split(args.activations)
     if args.all or acts == ["all"]:
         acts = list(known)
