@@ -309,6 +309,10 @@ def test_glu_special_values(isa, dtype):
         ((4, 6), -1, 1),
         ((4, 6), -1, 6),
         ((3, 10, 70), -2, 2),
+        # contiguous groups go through batches of 64 transposed groups (up to 16 pieces)
+        ((3, 2000), -1, 2),
+        ((2, 16 * 131), -1, 16),
+        ((2, 17 * 70), -1, 17),
     ],
 )
 def test_maxout_exact(isa, dtype, shape, axis, pieces):
@@ -702,6 +706,11 @@ def test_glu_maxout_prelu_aliasing(isa):
     assert same_bits(fastact.glu_backward(g, t, out=t), gx_glu)
     t = x.copy()
     assert same_bits(fastact.maxout_backward(g, t, 2, out=t), gx_max)
+    # in place over several batches of transposed groups
+    x3 = logits((3, 1000), np.float64, 3.0, "alias3")
+    g3 = grads((3, 500), np.float64, "alias3")
+    t = x3.copy()
+    assert same_bits(fastact.maxout_backward(g3, t, 2, out=t), fastact.maxout_backward(g3, x3, 2))
     # the gradient array inside the output's memory
     big = np.zeros(48)
     big[:24] = g.reshape(-1)
