@@ -373,6 +373,8 @@ PRELU_SHAPES = [
     ((2, 3, 5000), 1),
     ((2000, 64), 1),
     ((1, 70000), 1),
+    # short channel extents: slopes expanded into rows, channels in chunks of 1024 elements
+    ((20, 200, 9), 1),
 ]
 
 
@@ -500,6 +502,8 @@ def thread_cases():
             ((8, 16, 4096), True),
             ((2, 3, 100000), False),
             ((5, 20000), False),
+            ((300, 64, 16), False),
+            ((40, 200, 9), False),
         ):
             x = logits(shape, dtype, 2.0, "thr")
             g = grads(shape, dtype, "thr")
