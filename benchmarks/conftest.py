@@ -4,7 +4,8 @@
     python -m pytest benchmarks --benchmark-enable --bench-large   # also 16,777,216 elements
     python -m pytest                                               # CI: each one once
 
-Every test is one (activation, size, threads, implementation): fastact on each ISA the CPU
+Every test is one (activation, size, threads, implementation; the structured activations
+in the shapes of ``fastact.bench.STRUCTURED``): fastact on each ISA the CPU
 has, and the NumPy form (and PyTorch's, when installed) from ``fastact.bench``'s peer registry,
 so the suites and ``python -m fastact bench`` time exactly the same code. Tests of one
 (direction, activation, size, threads) share a pytest-benchmark group, so the report compares
@@ -89,7 +90,8 @@ def pytest_generate_tests(metafunc):
     supported = fastact.available_isas()
     peers = _installed_peers()
     params = []
-    for name in (a for a in fastact.activations() if a in bench.R.NAMES):  # elementwise
+    # elementwise, then the structured ones (softmax, ..., prelu: bench.STRUCTURED shapes)
+    for name in [a for a in fastact.activations() if a in bench.R.NAMES] + list(bench.STRUCTURED):
         for n in sizes:
             for t in threads:
                 for impl in (*ISAS, *peers):
@@ -144,9 +146,10 @@ def run_case(inputs):
             assert contender is not None and contender.status == "ok", contender.detail
         contender.prepare()  # sets the ISA (fastact) or the peer's thread count
         benchmark.group = case.group
+        streams = p.streams if p.streams is not None else bench.STREAMS[case.direction]
         benchmark.extra_info.update(
-            elements=case.n, threads=case.threads, impl=case.impl,
-            nominal_bytes=bench.STREAMS[case.direction] * case.n * DTYPE.itemsize,
+            elements=p.n, threads=case.threads, impl=case.impl,
+            nominal_bytes=streams * p.n * DTYPE.itemsize,
         )
         p.out.fill(np.nan)  # a call that writes nothing cannot pass the check
         result = benchmark(contender.call)

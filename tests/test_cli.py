@@ -155,3 +155,44 @@ def test_bench_backward_reads_what_the_policy_says(tmp_path, policy, expected):
     assert data["settings"]["backward_from"] == (policy or "peers")
     for g in data["groups"]:
         assert all(c["status"] == "ok" for c in g["contenders"]), g
+
+
+def test_bench_structured_activations(tmp_path):
+    """The structured activations run in their benchmark shapes (rows of 1000; prelu on
+    (batch, 64, 16)), every contender checked against the reference, with their own streams."""
+    out = tmp_path / "bench.json"
+    p = run("bench", "--activations", "softmax", "log_softmax", "glu", "maxout", "prelu",
+            "--sizes", "4096", "--threads", "1", "--peers", "numpy", "--min-time", "0.01",
+            "--json", str(out))
+    assert p.returncode == 0, p.stderr
+    data = json.loads(out.read_text())
+    groups = {(g["direction"], g["activation"]): g for g in data["groups"]}
+    assert len(groups) == 10
+    for (direction, name), g in groups.items():
+        assert g["elements"] == (4096 if name == "prelu" else 4000), (direction, name)
+        assert all(c["status"] == "ok" for c in g["contenders"]), g
+        labels = {c["label"] for c in g["contenders"]}
+        assert {"numpy", "bound:np.maximum"} <= labels, (name, labels)
+        fast = next(c for c in g["contenders"] if c["kind"] == "fastact")
+        half = name in ("glu", "maxout")  # their result is half as long as x
+        expect = {"forward": 1.5 if half else 2.0, "backward": 2.5 if half else 3.0}[direction]
+        assert fast["streams"] == expect, (direction, name, fast["streams"])
+    assert groups[("backward", "softmax")]["fastact_reads"] == "y"
+    assert groups[("backward", "prelu")]["fastact_reads"] == "x"
+
+
+def test_bench_check_catches_a_wrong_structured_result():
+    from fastact import bench
+
+    inputs = bench.Inputs(4096, np.float32)
+    p = inputs.problem("prelu", "backward", 4096, 1, bench.params_for("prelu"))
+    exp = bench.expected(p)
+    gx, gw = fastact.prelu_backward(p.g, p.x, p.params["weight"])
+    assert bench.check((gx, gw), p, exp) is None
+    gw[3] += 1.0
+    assert "result[1]" in bench.check((gx, gw), p, exp)
+    assert "3 arrays, expected 2" in bench.check((gx, gw, gw), p, exp)
+    q = inputs.problem("softmax", "forward", 4096, 1, bench.params_for("softmax"))
+    y = fastact.softmax(q.x)
+    assert bench.check(y, q, bench.expected(q)) is None
+    assert "shape" in bench.check(y.reshape(-1), q, bench.expected(q))

@@ -119,6 +119,23 @@ def test_softmax_forward_accuracy(isa, op, dtype, shape, axis):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("op", SOFTMAX_OPS)
+@pytest.mark.parametrize("offset", [-800.0, -200.0, -30.0, -17.0, -6.5, -5.5, 0.0, 99.0, 101.0,
+                                    650.0, 701.0])
+def test_softmax_accuracy_for_any_row_maximum(isa, op, dtype, offset):
+    """Rows whose maximum lies on either side of the limits of the scaled-exp form (float32
+    [-6, 100], float64 [-16, 700]), and rows one logit dominates (y tiny in log_softmax)."""
+    x = logits((6, 70), dtype, 3.0, "offset") + dtype(offset)
+    x[3:, 5] = x[3:].max(axis=1) + dtype(25.0)  # dominant logits: the others' terms ~ e^-25
+    x[5, 6] = x[5, 5]  # two equal maxima
+    x = x.astype(dtype)
+    src = -x if op == "softmin" else x
+    assert src.max(axis=1).min() < offset + 30 < src.max(axis=1).max() or op == "softmin"
+    err = ulp_error(fn(op)(x), getattr(R, op)(to_ref(x)), dtype)
+    assert err.max() <= MAX_ULP[op], (err.max(), np.unravel_index(err.argmax(), err.shape))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", SOFTMAX_OPS)
 def test_softmax_long_rows_accuracy_does_not_grow(isa, op, dtype):
     """The sums are blocked and compensated: the error does not grow with the row length."""
     x = logits((2, 30000), dtype, 5.0)
