@@ -21,10 +21,10 @@ from fastact import reference as R
 DTYPES = (np.float32, np.float64)
 REF = {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.longdouble}
 SOFTMAX_OPS = ("softmax", "log_softmax", "softmin")
-# Measured maxima (all ISAs, rows up to 30000, logit scales 0.5 to 50; see the doc blocks in
-# cpp/kernels/structured-inl.hpp): softmax/softmin 2.5 ulp, log_softmax 3.0, glu 2.2, the
-# glu gradient 5.6.
-MAX_ULP = {"softmax": 3.0, "softmin": 3.0, "log_softmax": 3.0, "glu": 3.0, "glu_backward": 6.0}
+# Documented bounds; measured maxima (all ISAs, rows up to 30000, logit scales 0.5 to 50; see
+# the doc blocks in cpp/kernels/structured-inl.hpp): softmax/softmin 3.3 ulp, log_softmax 4.0,
+# glu 2.2, the glu gradient 5.6.
+MAX_ULP = {"softmax": 4.0, "softmin": 4.0, "log_softmax": 4.0, "glu": 3.0, "glu_backward": 6.0}
 # Gradients: |error| <= GRAD_TOL * eps * (the magnitude of the terms that cancel).
 GRAD_TOL = 8.0
 

@@ -126,11 +126,17 @@ TwoSum<V> st_two_sum(V a, V b) {
 //   number of terms equal to 1 (x == m) and s the sum of the others, so log_softmax keeps its
 //   relative accuracy when one logit dominates (log S ~ s). The sums of the backward passes
 //   (signed terms) are blocked: kStBlockVecs plain adds, then an exact TwoSum per block.
-//   Measured max error (every ISA, float32 and float64, logits N(0, s^2) for s = 0.5 ... 50,
-//   rows of 7 to 30000, both vectorisations): softmax/softmin 2.5 ulp, log_softmax 3.0 ulp
-//   (where one logit dominates and y = -log1p(s) is tiny: exp's and log1p's errors add).
-//   For comparison PyTorch 2.13 (float32): softmax 65 ulp, log_softmax up to 1.5e7 ulp on the
-//   same rows. tests/test_structured.py asserts 3 ulp.
+//   Error <= 4 ulp. Measured max (tools/structured_accuracy.py: every ISA, float32 /
+//   float64, rows of 7 to 30000 along and across the axis, logits N(c, s^2) for s = 0.5 ...
+//   50 and c = -10, 0, 40, with and without a logit dominating by e^20): softmax 3.2 / 3.1
+//   ulp, softmin 3.2 / 3.3, log_softmax 3.0 / 3.5; where log_softmax's y = -log1p(s) is
+//   subnormal (a logit dominating by ~87 in float32), 4.1 units of the smallest subnormal, the
+//   terms of s having been rounded to that grid. The scaled terms' top value carries exp's
+//   rounding into S, which the exactly-1 top terms of the shifted form did not (2.6 ulp with
+//   that form everywhere, 30% slower). Before the dominated-sum fix above, the same sweep
+//   found log_softmax at 263 ulp (a column of 30000, scalar ISA). For comparison PyTorch
+//   2.13 (float32): softmax 65 ulp, log_softmax up to 1.5e7 ulp on rows of N(0, s^2).
+//   tests/test_structured.py asserts 4 ulp.
 // Special values (as PyTorch): a NaN or a +inf in a row makes the whole row NaN
 //   (inf - inf); -inf entries give 0 (softmax) / -inf (log_softmax) while a finite entry
 //   exists; a row of only -inf is NaN. softmin mirrors it on -x. A length-1 row is
@@ -170,53 +176,73 @@ struct StSum {
   V value() const { return select(is_nan(lo), hi, hi + lo); }
 };
 
-// The sum of all lanes of an StSum: a pairwise tree of exact TwoSums (depth log2 kLanes,
-// a fixed order), the errors and low parts added at the end.
+// The sum of all lanes of an StSum, in a fixed order. float32: the lanes' high and low parts
+// added in double, pairwise (the result is within about half an ulp of float32): 30 scalar
+// additions where the TwoSum tree below takes ~100 operations, once or twice per row.
+// float64: a pairwise tree of exact TwoSums (depth log2 kLanes), the errors and low parts
+// added at the end.
 template <class V>
 typename V::T st_reduce_sum(const StSum<V>& s) {
   using T = typename V::T;
   T hi[V::kLanes], lo[V::kLanes];
   s.hi.store(hi);
   s.lo.store(lo);
-  for (std::size_t w = V::kLanes / 2; w > 0; w /= 2) {
-    for (std::size_t l = 0; l < w; ++l) {
-      const T a = hi[l], b = hi[l + w];
-      const T t = a + b;
-      const T bb = t - a;
-      lo[l] = (lo[l] + lo[l + w]) + ((a - (t - bb)) + (b - bb));
-      hi[l] = t;
+  if constexpr (std::is_same_v<T, float>) {
+    double h[V::kLanes], l[V::kLanes];
+    for (std::size_t i = 0; i < V::kLanes; ++i) {
+      h[i] = hi[i];
+      l[i] = lo[i];
     }
+    for (std::size_t w = V::kLanes / 2; w > 0; w /= 2) {
+      for (std::size_t i = 0; i < w; ++i) {
+        h[i] = h[i] + h[i + w];
+        l[i] = l[i] + l[i + w];
+      }
+    }
+    // A NaN low part comes from an infinite high part, which decides the sum alone.
+    return static_cast<T>(l[0] != l[0] ? h[0] : h[0] + l[0]);
+  } else {
+    for (std::size_t w = V::kLanes / 2; w > 0; w /= 2) {
+      for (std::size_t l = 0; l < w; ++l) {
+        const T a = hi[l], b = hi[l + w];
+        const T t = a + b;
+        const T bb = t - a;
+        lo[l] = (lo[l] + lo[l + w]) + ((a - (t - bb)) + (b - bb));
+        hi[l] = t;
+      }
+    }
+    return lo[0] != lo[0] ? hi[0] : hi[0] + lo[0];
   }
-  return lo[0] != lo[0] ? hi[0] : hi[0] + lo[0];
 }
 
-// A compensated sum of terms in [0, 1] (the exponentials exp(x - m) <= 1), lane by lane:
-// every lane starts at the bias 1, so hi >= 1 >= e and Fast2Sum's error term e - (s - hi) is
-// exact: 3 operations per added vector where Knuth's TwoSum needs 6. The bias comes off
-// exactly in the reduction (hi - 1 is exact while ulp(hi) <= 1, i.e. hi < 2^24 in float32:
-// any row shorter than 2^24 elements per lane).
-template <class V>
+// A compensated sum of terms in [0, Bias] (the exponentials, see StShiftedExp and
+// StScaledExp), lane by lane: every lane starts at the bias, a power of two, so hi >= Bias
+// >= e and Fast2Sum's error term e - (s - hi) is exact: 3 operations per added vector where
+// Knuth's TwoSum needs 6. The bias comes off exactly in the reduction (hi - Bias is exact
+// while ulp(hi) <= Bias, i.e. hi < 2^24 Bias in float32: any row shorter than 2^24 elements
+// per lane).
+template <class V, int Bias = 1>
 struct StUnitSum {
   V hi, lo;
-  static StUnitSum start() { return {V::set(1), V::set(0)}; }
+  static StUnitSum start() { return {V::set(Bias), V::set(0)}; }
   void add(V e) {
     const V s = hi + e;
     lo = lo + (e - (s - hi));
     hi = s;
   }
   // The lane sums as an StSum (bias removed), for lane-wise use.
-  StSum<V> unbiased() const { return {hi - V::set(1), lo}; }
+  StSum<V> unbiased() const { return {hi - V::set(Bias), lo}; }
   // Adds another such sum (its bias removed exactly, the addition with an exact TwoSum).
   void merge(const StUnitSum& o) {
-    const TwoSum<V> t = st_two_sum(hi, o.hi - V::set(1));
+    const TwoSum<V> t = st_two_sum(hi, o.hi - V::set(Bias));
     hi = t.s;
     lo = (lo + o.lo) + t.err;
   }
 };
 
 // The sum of all lanes of two StUnitSums (the two accumulators of a row).
-template <class V>
-typename V::T st_reduce_unit(const StUnitSum<V>& a, const StUnitSum<V>& b) {
+template <class V, int Bias>
+typename V::T st_reduce_unit(const StUnitSum<V, Bias>& a, const StUnitSum<V, Bias>& b) {
   StSum<V> s = a.unbiased();
   const StSum<V> t = b.unbiased();
   s.add_block(t.hi);
@@ -249,10 +275,14 @@ StExpTerm<V> st_exp_term(V x, V m) {
   return {d.s, d.err, ldexp(e.mantissa, e.exponent)};
 }
 
-// The terms exp(x - m) <= 1 of a row whose maximum is m (softmax and softmin; log_softmax
-// keeps st_exp_term, whose top terms are exactly 1). Two equivalent ways, chosen per row:
-// - StShiftedExp: exp(z + z_lo) with z + z_lo = x - m exactly (st_exp_term): any m.
-// - StScaledExp: exp(x) 2^-q with q = round(m log2e) + 1 (so every term is <= 2^-1/2), from
+// The terms of a row whose maximum is m, exp(x - m) up to a constant factor (softmax and
+// softmin divide it out; log_softmax divides by `top`, the terms' value at x = m). Two ways,
+// chosen per row:
+// - StShiftedExp: exp(z + z_lo) <= 1 with z + z_lo = x - m exactly (st_exp_term): any m;
+//   the top terms are exactly 1.
+// - StScaledExp: exp(x) 2^-q with q = round(m log2e) - 1, so the top terms are in
+//   [2^1/2, 2^3/2] (S >= 2^1/2: a quotient e / S is never larger than a subnormal e; with the
+//   top below 1, a subnormal term's error was magnified into 3.6 ulp of a normal y), from
 //   the exact argument x: Cody-Waite's reduction of x itself, and the scaling folded into
 //   ldexp's exponent (n - q), so nothing overflows and a subnormal term is rounded once. No
 //   TwoSum: 7 operations fewer per vector (rows of 1000 float32, Zen 4, one thread: softmax
@@ -274,32 +304,31 @@ struct StScaledExpRange<double> {  // |n| <= 1100: x in [m - 746, m] for m in [-
 
 template <class V>
 struct StShiftedExp {
+  static constexpr int kBias = 1;  // the terms' bound, for StUnitSum
   V m;
   V operator()(V x) const { return st_exp_term(x, m).e; }
 };
 template <class V>
 struct StScaledExp {
+  static constexpr int kBias = 4;
   V lo, q;
+  double top_exact;  // exp(m) 2^-q, the terms' value at x = m, within an ulp of double
   static bool applies(typename V::T m) {
     return m >= StScaledExpRange<typename V::T>::kMin && m <= StScaledExpRange<typename V::T>::kMax;
   }
-  explicit StScaledExp(typename V::T m) {
+  explicit StScaledExp(typename V::T mx) {
     using T = typename V::T;
     using C = ExpConstants<T>;
     // Below lo = m + kMinArg every term rounds to +0; the clamp keeps -inf out of the
     // reduction (NaN passes: max returns its second operand).
-    lo = V::set(m + C::kMinArg);
-    q = V::set(std::nearbyint(m * C::kLog2e) + T(1));
+    lo = V::set(mx + C::kMinArg);
+    const T qs = std::nearbyint(mx * C::kLog2e) - T(1);
+    q = V::set(qs);
+    top_exact = std::ldexp(std::exp(static_cast<double>(mx)), -static_cast<int>(qs));
   }
   V operator()(V x) const {
     const Ln2Reduction<V> t = reduce_ln2(max(lo, x));
     return ldexp(exp_reduced(t.r), t.n - q);
-  }
-  // The exact value of the terms at x = m, exp(m) 2^-q, in double (within an ulp of double).
-  double top(typename V::T m) const {
-    typename V::T q0[V::kLanes];
-    q.store(q0);
-    return std::ldexp(std::exp(static_cast<double>(m)), -static_cast<int>(q0[0]));
   }
 };
 
@@ -383,8 +412,9 @@ template <class V, bool Neg, class ExpTerm>
 void st_softmax_row_terms(const typename V::T* x, typename V::T* y, std::size_t n,
                           const ExpTerm& exp_term) {
   constexpr std::size_t L = V::kLanes;
+  using Sum = StUnitSum<V, ExpTerm::kBias>;
   const V zero = V::set(0);
-  StUnitSum<V> s0 = StUnitSum<V>::start(), s1 = StUnitSum<V>::start();
+  Sum s0 = Sum::start(), s1 = Sum::start();
   std::size_t i = 0;
   for (; i + 2 * L <= n; i += 2 * L) {
     const V a = exp_term(st_load_signed<V, Neg>(x + i, L));
@@ -476,7 +506,7 @@ template <class V, SoftmaxKind K>
   if constexpr (K == SoftmaxKind::log_softmax) {
     if (StScaledExp<V>::applies(mx)) {
       const StScaledExp<V> scaled(mx);
-      st_log_softmax_row<V>(x, y, n, mx, scaled, scaled.top(mx));
+      st_log_softmax_row<V>(x, y, n, mx, scaled, scaled.top_exact);
     } else {
       st_log_softmax_row<V>(x, y, n, mx, StShiftedExp<V>{m}, 1.0);
     }
@@ -523,9 +553,10 @@ void st_softmax_row_backward_x_terms(const typename V::T* g, const typename V::T
   using T = typename V::T;
   constexpr std::size_t L = V::kLanes;
   constexpr bool Neg = K == SoftmaxKind::softmin;
+  using Sum = StUnitSum<V, ExpTerm::kBias>;
   const V zero = V::set(0);
-  StUnitSum<V> ssum[kStSlots];
-  for (StUnitSum<V>& u : ssum) u = StUnitSum<V>::start();
+  Sum ssum[kStSlots];
+  for (Sum& u : ssum) u = Sum::start();
   StSum<V> dsum = StSum<V>::zero();
   V dpart[kStSlots];
   st_row_blocks<V>(
@@ -543,9 +574,9 @@ void st_softmax_row_backward_x_terms(const typename V::T* g, const typename V::T
         }
       },
       [&] { dsum.add_block(st_slot_sum(dpart)); });
-  StUnitSum<V> s01 = ssum[0];
+  Sum s01 = ssum[0];
   s01.merge(ssum[1]);
-  StUnitSum<V> s23 = ssum[2];
+  Sum s23 = ssum[2];
   s23.merge(ssum[3]);
   const T s = st_reduce_unit(s01, s23);
   const T ds = st_reduce_sum(dsum);
@@ -613,20 +644,26 @@ template <class V, SoftmaxKind K, std::size_t NV>
   for (std::size_t v = 0; v < NV; ++v) sum[v] = StUnitSum<V>::start();
   // Lanes past `last` hold values that are never stored.
   if constexpr (K == SoftmaxKind::log_softmax) {
+    // The terms below 1 by exact TwoSums, as in st_log_softmax_row (their sum is y at the
+    // maximum; the unit sum left it 33 ulp for a column of 1000 dominated by e^20).
     const V one = V::set(1);
     V count[NV];
-    for (std::size_t v = 0; v < NV; ++v) count[v] = zero;
+    StSum<V> rest[NV];
+    for (std::size_t v = 0; v < NV; ++v) {
+      count[v] = zero;
+      rest[v] = StSum<V>::zero();
+    }
     for (std::size_t k = 0; k < len; ++k) {
       const T* row = x + k * inner;
       for (std::size_t v = 0; v < NV; ++v) {
         const StExpTerm<V> a = st_exp_term(st_load<V>(row + v * L, width(v)), m[v]);
-        sum[v].add(select(a.z == zero, zero, a.e));
+        rest[v].add_block(select(a.z == zero, zero, a.e));
         count[v] = count[v] + select(a.z == zero, one, zero);
       }
     }
     V log_sum[NV];
     for (std::size_t v = 0; v < NV; ++v)
-      log_sum[v] = st_log1p_lanes((count[v] - one) + sum[v].unbiased().value());
+      log_sum[v] = st_log1p_lanes((count[v] - one) + rest[v].value());
     for (std::size_t k = 0; k < len; ++k) {
       const T* row = x + k * inner;
       T* out = y + k * inner;

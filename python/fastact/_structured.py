@@ -41,7 +41,7 @@ def softmax(x, axis=-1, *, out=None, threads=None):
 
     Numerically stable (the maximum is subtracted: logits of +-1e4 are fine). A 0-d array is a
     single element (1.0). As PyTorch: a row containing NaN or +inf is NaN; -inf entries give 0;
-    a row of only -inf is NaN. Error <= 3 ulp for any row length (compensated sums; PyTorch's
+    a row of only -inf is NaN. Error <= 4 ulp for any row length (compensated sums; PyTorch's
     grows with the row and reaches tens of ulps).
     """
     return _family(_SOFTMAX, x, axis, out, threads)
@@ -60,7 +60,7 @@ def log_softmax(x, axis=-1, *, out=None, threads=None):
 
     Stable, and accurate when one logit dominates (the log of the sum is a log1p of the other
     terms). NaN/+inf in a row -> NaN row; -inf entries give -inf; a row of only -inf is NaN.
-    Error <= 3 ulp.
+    Error <= 4 ulp.
     """
     return _family(_LOG_SOFTMAX, x, axis, out, threads)
 
