@@ -22,7 +22,8 @@ DTYPES = (np.float32, np.float64)
 REF = {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.longdouble}
 SOFTMAX_OPS = ("softmax", "log_softmax", "softmin")
 # Documented bounds; measured maxima (all ISAs, rows up to 30000, logit scales 0.5 to 50; see
-# the doc blocks in cpp/kernels/structured-inl.hpp): softmax/softmin 3.3 ulp, log_softmax 4.0,
+# the doc blocks in cpp/kernels/structured-inl.hpp): softmax/softmin 3.3 ulp, log_softmax 3.5
+# (4.1 units of the smallest subnormal where its result is subnormal),
 # glu 2.2, the glu gradient 5.6.
 MAX_ULP = {"softmax": 4.0, "softmin": 4.0, "log_softmax": 4.0, "glu": 3.0, "glu_backward": 6.0}
 # Gradients: |error| <= GRAD_TOL * eps * (the magnitude of the terms that cancel).

@@ -129,7 +129,7 @@ TwoSum<V> st_two_sum(V a, V b) {
 //   Error <= 4 ulp. Measured max (tools/structured_accuracy.py: every ISA, float32 /
 //   float64, rows of 7 to 30000 along and across the axis, logits N(c, s^2) for s = 0.5 ...
 //   50 and c = -10, 0, 40, with and without a logit dominating by e^20): softmax 3.2 / 3.1
-//   ulp, softmin 3.2 / 3.3, log_softmax 3.0 / 3.5; where log_softmax's y = -log1p(s) is
+//   ulp, softmin 3.2 / 3.3, log_softmax 3.2 / 3.5; where log_softmax's y = -log1p(s) is
 //   subnormal (a logit dominating by ~87 in float32), 4.1 units of the smallest subnormal, the
 //   terms of s having been rounded to that grid. The scaled terms' top value carries exp's
 //   rounding into S, which the exactly-1 top terms of the shifted form did not (2.6 ulp with
@@ -446,9 +446,12 @@ void st_softmax_row_terms(const typename V::T* x, typename V::T* y, std::size_t 
 // `top` (exactly 1 for StShiftedExp, exp(m) 2^-q for StScaledExp) where x == m. Those are
 // counted apart (k) and the others summed (s), so that log S = log1p((k - 1) + s / top) keeps
 // its relative accuracy when one logit dominates (S ~ 1 + tiny). That s is then y itself
-// (y = -log1p(s) at the maximum), so it is summed with an exact TwoSum per vector: the unit
-// sum's bias would leave terms far below 1 to a plain sum in its low part (3.1 ulp on the
-// one-lane scalar ISA for a row dominated by e^25). Then y = x - (m + log S)
+// (y = -log1p(s) at the maximum), so it is not the unit sum, whose bias leaves terms far
+// below 1 to a plain sum in its low part (3.1 ulp on the one-lane scalar ISA for a row
+// dominated by e^25), but float32: a blocked sum (the four slots' pairwise sums of each block
+// of kStBlockVecs vectors added with an exact TwoSum; log S is then formed in double),
+// float64: an exact TwoSum per vector (the blocked sum and a log1p without extra precision
+// reached 4.0 ulp). Then y = x - (m + log S)
 // with m + log S as the exact pair c_hi + c_lo (a TwoSum), y = (x - c_hi) - c_lo: where y is
 // small, x and c_hi are close and x - c_hi is exact (Sterbenz); elsewhere two roundings.
 template <class V, class ExpTerm>
@@ -456,42 +459,46 @@ void st_log_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n,
                         typename V::T mx, const ExpTerm& exp_term, double top) {
   using T = typename V::T;
   constexpr std::size_t L = V::kLanes;
+  constexpr bool kExactRest = std::is_same_v<T, double>;
   const V zero = V::set(0), one = V::set(1), m = V::set(mx);
-  StSum<V> s0 = StSum<V>::zero(), s1 = StSum<V>::zero();
-  V k0 = zero, k1 = zero;
-  auto term = [&](std::size_t at, std::size_t w, StSum<V>& s, V& k) {
-    const V xv = st_load<V>(x + at, w);
-    const V e = exp_term(xv);
-    typename V::Mask is_top = xv == m;
-    typename V::Mask rest = !is_top;
-    if (w < L) {
-      const typename V::Mask active = st_lanes_below<V>(w);
-      is_top = is_top & active;
-      rest = rest & active;
-    }
-    s.add_block(select(rest, e, zero));
-    k = k + select(is_top, one, zero);
-  };
-  std::size_t i = 0;
-  for (; i + 2 * L <= n; i += 2 * L) {
-    term(i, L, s0, k0);
-    term(i + L, L, s1, k1);
-  }
-  if (i + L <= n) {
-    term(i, L, s0, k0);
-    i += L;
-  }
-  if (i < n) term(i, n - i, s1, k1);
-  s0.add_block(s1.hi);
-  s0.lo = s0.lo + s1.lo;
+  StSum<V> s0 = StSum<V>::zero();
+  V part[kStSlots], tops[kStSlots];
+  st_slot_zero(tops);
+  st_slot_zero(part);
+  st_row_blocks<V>(
+      n, [&] {},
+      [&](std::size_t at, std::size_t w, int slot) {
+        const V xv = st_load<V>(x + at, w);
+        const V e = exp_term(xv);
+        typename V::Mask is_top = xv == m;
+        typename V::Mask rest = !is_top;
+        if (w < L) {
+          const typename V::Mask active = st_lanes_below<V>(w);
+          is_top = is_top & active;
+          rest = rest & active;
+        }
+        if constexpr (kExactRest) {
+          s0.add_block(select(rest, e, zero));
+        } else {
+          part[slot] = part[slot] + select(rest, e, zero);
+        }
+        tops[slot] = tops[slot] + select(is_top, one, zero);
+      },
+      [&] {
+        if constexpr (!kExactRest) {
+          s0.add_block(st_slot_sum(part));
+          st_slot_zero(part);
+        }
+      });
   const double rest_sum = static_cast<double>(st_reduce_sum(s0)) / top;
-  const double count = static_cast<double>(st_reduce_add(k0 + k1));
+  const double count = static_cast<double>(st_reduce_add(st_slot_sum(tops)));
   const T log_sum = static_cast<T>(std::log1p((count - 1.0) + rest_sum));
   const T c_hi = mx + log_sum;
   const T bb = c_hi - mx;
   const T c_lo = (mx - (c_hi - bb)) + (log_sum - bb);
   const V hi = V::set(c_hi), lo = V::set(c_lo);
-  for (i = 0; i + L <= n; i += L) ((V::load(x + i) - hi) - lo).store(y + i);
+  std::size_t i = 0;
+  for (; i + L <= n; i += L) ((V::load(x + i) - hi) - lo).store(y + i);
   if (i < n) ((V::load_n(x + i, n - i) - hi) - lo).store_n(y + i, n - i);
 }
 
@@ -499,7 +506,6 @@ void st_log_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n,
 template <class V, SoftmaxKind K>
 [[gnu::flatten]] void st_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n) {
   using T = typename V::T;
-  constexpr std::size_t L = V::kLanes;
   constexpr bool Neg = K == SoftmaxKind::softmin;
   const T mx = st_row_max<V, Neg>(x, n);
   const V m = V::set(mx);
