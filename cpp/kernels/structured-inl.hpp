@@ -75,11 +75,7 @@ typename V::T st_reduce_add(V v) {
 // For vectors without NaN (the running maxima below never hold one).
 template <class V>
 typename V::T st_reduce_max(V v) {
-  typename V::T lanes[V::kLanes];
-  v.store(lanes);
-  for (std::size_t w = V::kLanes / 2; w > 0; w /= 2)
-    for (std::size_t i = 0; i < w; ++i) lanes[i] = lanes[i + w] > lanes[i] ? lanes[i + w] : lanes[i];
-  return lanes[0];
+  return reduce_max(v);
 }
 
 // log1p of every lane with the C library's correctly-rounded-in-practice log1p (glibc,
@@ -177,31 +173,22 @@ struct StSum {
 };
 
 // The sum of all lanes of an StSum, in a fixed order. float32: the lanes' high and low parts
-// added in double, pairwise (the result is within about half an ulp of float32): 30 scalar
-// additions where the TwoSum tree below takes ~100 operations, once or twice per row.
+// added in double, pairwise (reduce_sum_wide; the result is within about half an ulp of
+// float32), a few shuffles and adds where the TwoSum tree below takes ~100 operations, once
+// or twice per row.
 // float64: a pairwise tree of exact TwoSums (depth log2 kLanes), the errors and low parts
 // added at the end.
 template <class V>
 typename V::T st_reduce_sum(const StSum<V>& s) {
   using T = typename V::T;
-  T hi[V::kLanes], lo[V::kLanes];
-  s.hi.store(hi);
-  s.lo.store(lo);
   if constexpr (std::is_same_v<T, float>) {
-    double h[V::kLanes], l[V::kLanes];
-    for (std::size_t i = 0; i < V::kLanes; ++i) {
-      h[i] = hi[i];
-      l[i] = lo[i];
-    }
-    for (std::size_t w = V::kLanes / 2; w > 0; w /= 2) {
-      for (std::size_t i = 0; i < w; ++i) {
-        h[i] = h[i] + h[i + w];
-        l[i] = l[i] + l[i + w];
-      }
-    }
+    const double h = reduce_sum_wide(s.hi), l = reduce_sum_wide(s.lo);
     // A NaN low part comes from an infinite high part, which decides the sum alone.
-    return static_cast<T>(l[0] != l[0] ? h[0] : h[0] + l[0]);
+    return static_cast<T>(l != l ? h : h + l);
   } else {
+    T hi[V::kLanes], lo[V::kLanes];
+    s.hi.store(hi);
+    s.lo.store(lo);
     for (std::size_t w = V::kLanes / 2; w > 0; w /= 2) {
       for (std::size_t l = 0; l < w; ++l) {
         const T a = hi[l], b = hi[l + w];

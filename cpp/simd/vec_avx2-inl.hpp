@@ -94,6 +94,19 @@ inline VecF32 ldexp(VecF32 p, VecF32 n) {
   return (p * pow2_integral(n1)) * pow2_integral(n - n1);
 }
 
+// Horizontal reductions (order: see vec_scalar-inl.hpp).
+inline float reduce_max(VecF32 v) {
+  const __m128 a = _mm_max_ps(_mm256_castps256_ps128(v.r), _mm256_extractf128_ps(v.r, 1));
+  const __m128 b = _mm_max_ps(a, _mm_movehl_ps(a, a));
+  return _mm_cvtss_f32(_mm_max_ss(b, _mm_shuffle_ps(b, b, 1)));
+}
+inline double reduce_sum_wide(VecF32 v) {
+  const __m256d a = _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v.r)),
+                                  _mm256_cvtps_pd(_mm256_extractf128_ps(v.r, 1)));
+  const __m128d b = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(b, _mm_unpackhi_pd(b, b)));
+}
+
 inline VecF64 operator+(VecF64 a, VecF64 b) { return {_mm256_add_pd(a.r, b.r)}; }
 inline VecF64 operator-(VecF64 a, VecF64 b) { return {_mm256_sub_pd(a.r, b.r)}; }
 inline VecF64 operator*(VecF64 a, VecF64 b) { return {_mm256_mul_pd(a.r, b.r)}; }
@@ -126,6 +139,10 @@ inline VecF64 pow2_integral(VecF64 k) {
   const __m256i k64 = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k.r));
   const __m256i e = _mm256_add_epi64(k64, _mm256_set1_epi64x(1023));
   return {_mm256_castsi256_pd(_mm256_slli_epi64(e, 52))};
+}
+inline double reduce_max(VecF64 v) {
+  const __m128d a = _mm_max_pd(_mm256_castpd256_pd128(v.r), _mm256_extractf128_pd(v.r, 1));
+  return _mm_cvtsd_f64(_mm_max_sd(a, _mm_unpackhi_pd(a, a)));
 }
 inline VecF64 ldexp(VecF64 p, VecF64 n) {
   const VecF64 n1 = round_even(n * VecF64::set(0.5));

@@ -81,6 +81,23 @@ inline VecF32 round_even(VecF32 a) {
 // other ISAs does, so the results agree bit for bit.
 inline VecF32 ldexp(VecF32 p, VecF32 n) { return {_mm512_scalef_ps(p.r, n.r)}; }
 
+// Horizontal reductions (order: see vec_scalar-inl.hpp).
+inline float reduce_max(VecF32 v) {
+  const __m256 h = _mm256_max_ps(_mm512_castps512_ps256(v.r),
+                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v.r), 1)));
+  const __m128 a = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  const __m128 b = _mm_max_ps(a, _mm_movehl_ps(a, a));
+  return _mm_cvtss_f32(_mm_max_ss(b, _mm_shuffle_ps(b, b, 1)));
+}
+inline double reduce_sum_wide(VecF32 v) {
+  const __m512d w = _mm512_add_pd(
+      _mm512_cvtps_pd(_mm512_castps512_ps256(v.r)),
+      _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v.r), 1))));
+  const __m256d a = _mm256_add_pd(_mm512_castpd512_pd256(w), _mm512_extractf64x4_pd(w, 1));
+  const __m128d b = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(b, _mm_unpackhi_pd(b, b)));
+}
+
 inline VecF64 operator+(VecF64 a, VecF64 b) { return {_mm512_add_pd(a.r, b.r)}; }
 inline VecF64 operator-(VecF64 a, VecF64 b) { return {_mm512_sub_pd(a.r, b.r)}; }
 inline VecF64 operator*(VecF64 a, VecF64 b) { return {_mm512_mul_pd(a.r, b.r)}; }
@@ -106,6 +123,11 @@ inline VecF32 sqrt(VecF32 a) { return {_mm512_sqrt_ps(a.r)}; }
 inline VecF64 sign_bit(VecF64 a) { return {_mm512_and_pd(a.r, _mm512_set1_pd(-0.0))}; }
 inline VecF64 round_even(VecF64 a) {
   return {_mm512_roundscale_pd(a.r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
+}
+inline double reduce_max(VecF64 v) {
+  const __m256d h = _mm256_max_pd(_mm512_castpd512_pd256(v.r), _mm512_extractf64x4_pd(v.r, 1));
+  const __m128d a = _mm_max_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+  return _mm_cvtsd_f64(_mm_max_sd(a, _mm_unpackhi_pd(a, a)));
 }
 inline VecF64 ldexp(VecF64 p, VecF64 n) { return {_mm512_scalef_pd(p.r, n.r)}; }
 

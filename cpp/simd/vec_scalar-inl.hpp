@@ -29,6 +29,9 @@
 //   ldexp(p, n): p * 2^n rounded once, for integral n with |n| <= 2 * (max exponent - 1)
 //     (AVX-512 uses vscalef; the others multiply by 2^(n/2) then 2^(n - n/2), the first
 //     product exact, so every ISA gives the same bits, including overflow and subnormals).
+//   Horizontal: reduce_max(v), the largest lane (no NaN lanes); reduce_sum_wide(VecF32), the
+//     lanes converted to double and added pairwise, lane i + lane i + w for w = kLanes/2 .. 1
+//     (a fixed order: the structured kernels' sums depend on it for identical results).
 
 template <class T>
 struct ScalarMask {
@@ -140,6 +143,9 @@ template <class T> ScalarVec<T> pow2_integral(ScalarVec<T> k) {
   const U biased = V::to_bits(k.r + magic) - V::to_bits(magic) + U(ScalarBits<T>::kExponentBias);
   return {V::from_bits(biased << kBits)};
 }
+template <class T> T reduce_max(ScalarVec<T> v) { return v.r; }
+inline double reduce_sum_wide(ScalarVec<float> v) { return v.r; }
+
 template <class T> ScalarVec<T> ldexp(ScalarVec<T> p, ScalarVec<T> n) {
   const ScalarVec<T> n1 = round_even(n * ScalarVec<T>{T(0.5)});
   return (p * pow2_integral(n1)) * pow2_integral(n - n1);
