@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import fastact
 from _helpers import (
     CASE_PARAMS,
     DTYPE_PARAMS,
@@ -44,7 +45,8 @@ def test_forward_matches_reference(case, dtype, size, isa):
 # Parameter values that select other float32 code paths than the default and the
 # NON_DEFAULT_PARAMS cases: sbaf's square-root form divides for k > 2 (1 + k sqrt(x (1 - x))
 # can exceed 2) and uses a division-free reciprocal below; softplus and swish with beta = 1
-# (their own loop variants) against other betas.
+# (their own loop variants) against other betas, and softplus's threshold below and at or
+# above 17.5 (float32: the linear region's test is left out there).
 PATH_PARAMS = [
     Case("sbaf", (("k", 3.0), ("alpha", 0.5))),
     Case("sbaf", (("k", 50.0), ("alpha", 0.5))),
@@ -52,8 +54,24 @@ PATH_PARAMS = [
     Case("swish", (("beta", 1.0),)),
     Case("swish", (("beta", 1.0000001),)),
     Case("softplus", (("beta", 1.0), ("threshold", 20.0))),
+    Case("softplus", (("beta", 1.0), ("threshold", 5.0))),
+    Case("softplus", (("beta", 1.0), ("threshold", 17.5))),
     Case("softplus", (("beta", 0.5), ("threshold", 20.0))),  # exact z = beta x (see info)
 ]
+
+
+@pytest.mark.parametrize("threshold", [17.5, 20.0, 1e30])
+def test_softplus_without_the_threshold_test_is_exact_in_the_linear_region(threshold, isa):
+    """float32, beta = 1, threshold >= 17.5: the kernel computes log1p(exp(x)) everywhere;
+    above the threshold that must still be x itself, and the gradient dy itself."""
+    x = np.concatenate([np.linspace(17.5, 1e4, 50001, dtype=np.float32),
+                        np.geomspace(1e4, 3e38, 1001).astype(np.float32),
+                        np.array([np.inf, np.nextafter(np.float32(17.5), np.float32(0))],
+                                 np.float32)])
+    x = x[x > threshold]
+    np.testing.assert_array_equal(fastact.softplus(x, threshold=threshold), x)
+    g = np.linspace(-3, 3, x.size).astype(np.float32)
+    np.testing.assert_array_equal(fastact.softplus_backward(g, x, threshold=threshold), g)
 
 
 @pytest.mark.parametrize("dtype", DTYPE_PARAMS)
