@@ -8,7 +8,9 @@ kernels that bound the group, and prints Gelem/s, GB/s and fastact's speed-up ov
 Method (it follows shared/research/peers-baseline.md, which measured the peers on this kind of
 machine):
 
-* Inputs: ``x ~ N(0, 3^2)`` (``U(0, 1)`` for activations defined on [0, 1] only),
+* Inputs: ``x ~ N(0, 3^2)`` (``U(0, 1)`` for activations defined on [0, 1] only; the
+  structured activations take n elements, rounded down to whole rows, in the shapes of
+  ``STRUCTURED``: rows of 1000 along the last axis, prelu (batch, 64, 16)),
   ``grad_output ~ N(0, 1)``, C-contiguous, 64-byte aligned (as are ``out`` and the saved
   ``y``: the same best-case alignment for every contender and every run), drawn once from a
   fixed seed; a size-n problem uses the first n elements. Results go into a preallocated ``out`` (and peers' temporaries into
@@ -49,7 +51,7 @@ machine):
 
 Adding a peer form for a new activation is one entry in the registry below (``@form`` for a
 NumPy/SciPy/PyTorch builder, one string in ``NUMEXPR_FORMS``); the activations themselves come
-from ``fastact.activations()``.
+from ``fastact.activations()`` and ``STRUCTURED``.
 """
 
 from __future__ import annotations
