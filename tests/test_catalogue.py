@@ -203,3 +203,36 @@ def test_measured_error_is_within_the_stated_bound(name):
     info = fastact.info(name)
     for dtype in ("float32", "float64"):
         assert 0 <= info["measured_ulp"][dtype] <= info["max_ulp"][dtype], (name, dtype)
+
+
+def test_structured_activations_in_the_catalogue():
+    names = fastact.activations(structured=True)
+    assert names == ["softmax", "log_softmax", "softmin", "glu", "maxout", "prelu"]
+    assert not set(names) & set(fastact.activations())
+    for name in names:
+        info = fastact.info(name)
+        assert set(info) == INFO_KEYS and info["name"] == name
+        assert info["formula"] and info["derivative"]
+        assert info["measured_ulp"]["float32"] <= info["max_ulp"]["float32"]
+        assert info["measured_ulp"]["float64"] <= info["max_ulp"]["float64"]
+        # the parameters are the functions' keywords besides the arrays, with their defaults
+        sig = inspect.signature(getattr(fastact, name)).parameters
+        for p, d in info["params"].items():
+            want = sig[p].default
+            assert d == (None if want is inspect.Parameter.empty else want), (name, p)
+    assert fastact.info("maxout")["required_params"] == ["pieces"]
+    # backward from y exactly where the functions accept it
+    x = np.linspace(-2, 2, 12).reshape(2, 6)
+    for name in names:
+        f, b = getattr(fastact, name), getattr(fastact, name + "_backward")
+        extra = {"maxout": {"pieces": 2}, "prelu": {"weight": 0.25}}.get(name, {})
+        if name == "prelu":
+            continue  # prelu_backward takes x and weight only (no y=)
+        y = f(x, **extra)
+        if fastact.info(name)["backward_from_y"]:
+            b(np.ones_like(y), y=y, **extra)
+        else:
+            with pytest.raises(TypeError):
+                b(np.ones_like(y), y=y, **extra)
+    with pytest.raises(ValueError, match="structured=True"):
+        fastact.info("softmaxx")

@@ -44,27 +44,36 @@ if tuple(a.name for a in _catalog.CATALOGUE) != tuple(_CORE_NAMES):  # pragma: n
     raise ImportError("fastact: the compiled core and the Python catalogue disagree; rebuild")
 
 
-def activations() -> list[str]:
-    """The names of all activations, each with ``NAME`` and ``NAME_backward`` functions."""
+def activations(structured: bool = False) -> list[str]:
+    """The names of the elementwise activations, each with ``NAME(x, <params>)`` and
+    ``NAME_backward`` functions; with ``structured=True`` the structured ones instead
+    (softmax, log_softmax, softmin, glu, maxout, prelu: an axis, and shapes that change)."""
+    if structured:
+        return [a.name for a in _catalog.STRUCTURED_CATALOGUE]
     return list(_CORE_NAMES)
 
 
 def info(name: str) -> dict:
-    """What fastact knows about activation ``name``: parameters and their defaults, formula,
-    derivative, whether backward accepts ``y=``, conventions and the measured max error."""
-    try:
-        act = _catalog.BY_NAME[name]
-    except KeyError:
+    """What fastact knows about activation ``name`` (elementwise or structured): parameters
+    and their defaults, formula, derivative, whether backward accepts ``y=``, conventions and
+    the measured max error."""
+    act = _catalog.BY_NAME.get(name) or _catalog.STRUCTURED_BY_NAME.get(name)
+    if act is None:
         raise ValueError(
-            f"fastact.info: unknown activation {name!r}; see fastact.activations()"
-        ) from None
+            f"fastact.info: unknown activation {name!r}; see fastact.activations() and "
+            "fastact.activations(structured=True)"
+        )
+    if name in _catalog.STRUCTURED_BY_NAME:
+        from_y = name in _catalog.STRUCTURED_FROM_Y
+    else:
+        from_y = bool(_CORE_FROM_Y[_CORE_NAMES.index(name)])
     return {
         "name": act.name,
         "params": {p: (None if d is REQUIRED else d) for p, d in act.params},
         "required_params": [p for p, d in act.params if d is REQUIRED],
         "formula": act.formula,
         "derivative": act.derivative,
-        "backward_from_y": bool(_CORE_FROM_Y[_CORE_NAMES.index(name)]),
+        "backward_from_y": from_y,
         "max_ulp": {"float32": act.max_ulp[0], "float64": act.max_ulp[1]},
         "measured_ulp": dict(zip(("float32", "float64"), _catalog.MEASURED_ULP[name], strict=True)),
         "kinks": act.kinks,

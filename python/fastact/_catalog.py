@@ -285,6 +285,72 @@ CATALOGUE: tuple[Activation, ...] = (
 
 BY_NAME = {a.name: a for a in CATALOGUE}
 
+# The structured activations (fastact/_structured.py: an axis, shapes that change), described
+# for fastact.info(); `params` are their keyword parameters besides the arrays.
+STRUCTURED_CATALOGUE: tuple[Activation, ...] = (
+    Activation(
+        "softmax",
+        "y_i = exp(x_i - m) / sum_j exp(x_j - m) along axis, m = max_j x_j",
+        "dx = y * (g - sum(g * y, axis))",
+        params=(("axis", -1),),
+        max_ulp=(4.0, 4.0),
+        special="a row with NaN or +inf is NaN; -inf entries give 0; a row of only -inf is NaN "
+        "(PyTorch); stable for logits of any size",
+        notes="compensated sums: the error does not grow with the row length",
+    ),
+    Activation(
+        "log_softmax",
+        "y_i = (x_i - m) - log(sum_j exp(x_j - m)) along axis",
+        "dx = g - exp(y) * sum(g, axis)",
+        params=(("axis", -1),),
+        max_ulp=(4.0, 4.0),
+        special="a row with NaN or +inf is NaN; -inf entries give -inf; a row of only -inf is "
+        "NaN (PyTorch)",
+        notes="relative accuracy is kept where one logit dominates (y = -log1p(s)); a result "
+        "in the subnormal range is within ~4 units of the smallest subnormal",
+    ),
+    Activation(
+        "softmin",
+        "y = softmax(-x) along axis",
+        "dx = -(y * (g - sum(g * y, axis)))",
+        params=(("axis", -1),),
+        max_ulp=(4.0, 4.0),
+        special="softmax's conventions on -x",
+    ),
+    Activation(
+        "glu",
+        "a, b = halves of x along axis (even length); y = a * sigmoid(b)",
+        "da = g * sigmoid(b), db = g * a * sigmoid(b) * (1 - sigmoid(b))",
+        params=(("axis", -1),),
+        max_ulp=(3.0, 3.0),
+        special="glu(-inf, -inf) is NaN (-inf * 0, PyTorch)",
+        notes="the gradient: a half within 3 ulp, b half within 6 ulp",
+    ),
+    Activation(
+        "maxout",
+        "the axis of length C * pieces splits into C consecutive groups; y_c = max of group c",
+        "the gradient goes to the first maximal element of each group, +0 elsewhere",
+        params=(("pieces", REQUIRED), ("axis", -1)),
+        max_ulp=(0.0, 0.0),
+        kinks="ties: the first maximal element (of +0 and -0, the first one's sign)",
+        special="a group with NaN gives NaN, its gradient to the first NaN",
+    ),
+    Activation(
+        "prelu",
+        "y = x if x > 0 else weight[c] * x, one slope per channel c along axis",
+        "dx = g if x > 0 else weight[c] * g; dweight[c] = sum over channel c of g * x where "
+        "x <= 0 (prelu_backward returns both)",
+        params=(("weight", REQUIRED), ("axis", 1)),
+        max_ulp=_EXACT,
+        kinks="derivative weight[c] at x = 0 (PyTorch)",
+        special="prelu(-0) = weight * -0; NaN -> NaN (PyTorch)",
+        notes="the weight gradient is a compensated sum in a fixed order: the same bits for "
+        "any thread count",
+    ),
+)
+STRUCTURED_BY_NAME = {a.name: a for a in STRUCTURED_CATALOGUE}
+STRUCTURED_FROM_Y = frozenset({"softmax", "log_softmax", "softmin"})
+
 # Measured max error in ulps (float32, float64) at the default parameters: float32 over all
 # 2^32 inputs (`python -m fastact accuracy --exhaustive`, AVX-512; every ISA gives the same
 # bits), float64 over the default strided sweep against a long-double reference.
@@ -297,6 +363,10 @@ MEASURED_ULP: dict[str, tuple[float, float]] = {
     "softplus": (1.63, 1.56), "logsigmoid": (1.63, 1.56), "silu": (1.75, 1.45),
     "swish": (1.75, 1.45), "mish": (1.67, 1.5), "hardswish": (1.91, 1.82),
     "tanhshrink": (1.73, 1.84), "sbaf": (0.87, 1.5), "arelu": (0.5000002, 1.44), "gelu": (2.17, 4.0),
+    # structured: tools/structured_accuracy.py (every ISA, rows of 7 to 30000) and
+    # tests/test_structured.py
+    "softmax": (3.18, 3.10), "log_softmax": (3.23, 3.45), "softmin": (3.21, 3.25),
+    "glu": (2.2, 2.2), "maxout": (0.0, 0.0), "prelu": (0.5, 0.5),
 }
 
 

@@ -138,8 +138,6 @@ STRUCTURED: dict[str, StructuredShape] = {
         _same, {"axis": 1},
     ),
 }
-#: Structured activations whose backward fastact can take from the output y.
-STRUCTURED_FROM_Y = frozenset({"softmax", "log_softmax", "softmin"})
 
 MIN_TIME = 0.2  # seconds of timed calls per contender and group (all repeats together)
 REPEATS = 5
@@ -2107,10 +2105,7 @@ def backward_from_y(policy: str, name: str) -> bool:
     """Whether fastact's backward of `name` reads the output y under --backward-from
     `policy`: 'peers' gives it the tensor PyTorch's backward op takes (the same input every
     peer form of that activation gets), 'y' uses y wherever fastact supports it."""
-    if name in STRUCTURED:
-        if name not in STRUCTURED_FROM_Y:
-            return False
-    elif not fastact.info(name)["backward_from_y"]:
+    if not fastact.info(name)["backward_from_y"]:
         return False
     return policy == "y" or (policy == "peers" and name in TORCH_BACKWARD_FROM_OUTPUT)
 
