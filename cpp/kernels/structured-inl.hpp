@@ -1087,14 +1087,19 @@ bool st_prelu_expands(const PreluLayout& l) {
 
 // Calls run(c0, nc, row) for the call's channels in chunks: [c0, c0 + nc) with their slopes
 // expanded into row (nc * len elements: each slope repeated len times).
-template <class T, class Run>
-void st_prelu_expanded_chunks(const T* w, const PreluLayout& l, const Run& run) {
+template <class V, class Run>
+void st_prelu_expanded_chunks(const typename V::T* w, const PreluLayout& l, const Run& run) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
   alignas(64) T row[kStPreluExpanded];
   const std::size_t per = l.len < kStPreluExpanded ? kStPreluExpanded / l.len : 1;
   for (std::size_t c0 = 0; c0 < l.channels; c0 += per) {
     const std::size_t nc = l.channels - c0 < per ? l.channels - c0 : per;
-    for (std::size_t c = 0; c < nc; ++c)
-      for (std::size_t i = 0; i < l.len; ++i) row[c * l.len + i] = w[c0 + c];
+    for (std::size_t c = 0; c < nc; ++c) {
+      const V wc = V::set(w[c0 + c]);
+      for (std::size_t i = 0; i < l.len; i += L)
+        st_store(wc, row + c * l.len + i, l.len - i < L ? l.len - i : L);
+    }
     run(c0, nc, static_cast<const T*>(row));
   }
 }
@@ -1105,7 +1110,7 @@ template <class V>
   using T = typename V::T;
   constexpr std::size_t L = V::kLanes;
   if (st_prelu_expands(l)) {
-    st_prelu_expanded_chunks(w, l, [&](std::size_t c0, std::size_t nc, const T* row) {
+    st_prelu_expanded_chunks<V>(w, l, [&](std::size_t c0, std::size_t nc, const T* row) {
       const std::size_t size = nc * l.len;
       for (std::size_t o = 0; o < l.outer; ++o) {
         const std::size_t base = o * l.slice_stride + c0 * l.len;
@@ -1169,11 +1174,17 @@ template <class V>
   if (st_prelu_expands(l)) {
     // Expanded slopes (see st_prelu): the weight-gradient terms are summed per position of
     // the block, down the slices in blocks of kStBlockVecs slices (plain adds, then an exact
-    // TwoSum into hi + lo), and each channel's positions are added at the end in order.
+    // TwoSum into hi + lo), and each channel's positions are added at the end (vectors of
+    // them into an exact TwoSum, then its lanes).
     alignas(64) T part[kStPreluExpanded], hi[kStPreluExpanded], lo[kStPreluExpanded];
-    st_prelu_expanded_chunks(w, l, [&](std::size_t c0, std::size_t nc, const T* row) {
+    st_prelu_expanded_chunks<V>(w, l, [&](std::size_t c0, std::size_t nc, const T* row) {
       const std::size_t size = nc * l.len;
-      for (std::size_t i = 0; i < size; ++i) part[i] = hi[i] = lo[i] = T(0);
+      for (std::size_t i = 0; i < size; i += L) {
+        const std::size_t m = size - i < L ? size - i : L;
+        st_store(zero, part + i, m);
+        st_store(zero, hi + i, m);
+        st_store(zero, lo + i, m);
+      }
       for (std::size_t o = 0; o < l.outer; ++o) {
         const std::size_t base = o * l.slice_stride + c0 * l.len;
         for (std::size_t i = 0; i < size; i += L) {
@@ -1195,16 +1206,17 @@ template <class V>
           }
         }
       }
+      // Each channel's positions: vectors of them into an exact TwoSum, then its lanes.
       for (std::size_t c = 0; c < nc; ++c) {
-        T s = T(0), e = T(0);
-        for (std::size_t i = c * l.len; i < (c + 1) * l.len; ++i) {
-          const T t = s + hi[i];
-          const T bb = t - s;
-          e = e + ((s - (t - bb)) + (hi[i] - bb)) + lo[i];
-          s = t;
+        StSum<V> acc = StSum<V>::zero();
+        const std::size_t end = (c + 1) * l.len;
+        for (std::size_t i = c * l.len; i < end; i += L) {
+          const std::size_t m = end - i < L ? end - i : L;  // masked lanes add 0
+          acc.add_block(st_load<V>(hi + i, m));
+          acc.lo = acc.lo + st_load<V>(lo + i, m);
         }
-        gw_hi[c0 + c] = s;
-        gw_lo[c0 + c] = e;
+        gw_hi[c0 + c] = st_reduce_sum(acc);
+        gw_lo[c0 + c] = T(0);
       }
     });
     return;
