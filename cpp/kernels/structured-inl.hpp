@@ -300,7 +300,7 @@ template <class V>
 struct StScaledExp {
   static constexpr int kBias = 4;
   V lo, q;
-  double top_exact;  // exp(m) 2^-q, the terms' value at x = m, within an ulp of double
+  typename V::T m, q_scalar;
   static bool applies(typename V::T m) {
     return m >= StScaledExpRange<typename V::T>::kMin && m <= StScaledExpRange<typename V::T>::kMax;
   }
@@ -310,9 +310,14 @@ struct StScaledExp {
     // Below lo = m + kMinArg every term rounds to +0; the clamp keeps -inf out of the
     // reduction (NaN passes: max returns its second operand).
     lo = V::set(mx + C::kMinArg);
-    const T qs = std::nearbyint(mx * C::kLog2e) - T(1);
-    q = V::set(qs);
-    top_exact = std::ldexp(std::exp(static_cast<double>(mx)), -static_cast<int>(qs));
+    m = mx;
+    q_scalar = std::nearbyint(mx * C::kLog2e) - T(1);
+    q = V::set(q_scalar);
+  }
+  // exp(m) 2^-q, the terms' value at x = m, within an ulp of double: a libm call, made by
+  // log_softmax only (softmax and softmin divide the scale out).
+  double top_exact() const {
+    return std::ldexp(std::exp(static_cast<double>(m)), -static_cast<int>(q_scalar));
   }
   V operator()(V x) const {
     const Ln2Reduction<V> t = reduce_ln2(max(lo, x));
@@ -500,7 +505,7 @@ template <class V, SoftmaxKind K>
   if constexpr (K == SoftmaxKind::log_softmax) {
     if (StScaledExp<V>::applies(mx)) {
       const StScaledExp<V> scaled(mx);
-      st_log_softmax_row<V>(x, y, n, mx, scaled, scaled.top_exact);
+      st_log_softmax_row<V>(x, y, n, mx, scaled, scaled.top_exact());
     } else {
       st_log_softmax_row<V>(x, y, n, mx, StShiftedExp<V>{m}, 1.0);
     }
