@@ -24,10 +24,7 @@ struct NaNPolicyOf<Op, K, std::void_t<decltype(Op::kNaN)>> {
   }();
 };
 
-template <class V>
-V canonical_nan(V v) {
-  return select(is_nan(v), V::set(std::numeric_limits<typename V::T>::quiet_NaN()), v);
-}
+// Canonical NaNs: canonical_nan(v), an operation of the vector layer (vec_*-inl.hpp).
 
 // Runs body(i, lanes) over [0, n) in vector steps and hands each result vector to the store
 // policy. `compute(i, m)` returns the result vector for elements [i, i + m) (m <= kLanes),

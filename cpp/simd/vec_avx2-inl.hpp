@@ -75,6 +75,10 @@ inline MaskF32 operator>(VecF32 a, VecF32 b) { return {_mm256_cmp_ps(a.r, b.r, _
 inline MaskF32 operator>=(VecF32 a, VecF32 b) { return {_mm256_cmp_ps(a.r, b.r, _CMP_GE_OQ)}; }
 inline MaskF32 operator==(VecF32 a, VecF32 b) { return {_mm256_cmp_ps(a.r, b.r, _CMP_EQ_OQ)}; }
 inline MaskF32 is_nan(VecF32 a) { return {_mm256_cmp_ps(a.r, a.r, _CMP_UNORD_Q)}; }
+inline VecF32 canonical_nan(VecF32 a) {
+  return {_mm256_blendv_ps(a.r, _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN()),
+                           _mm256_cmp_ps(a.r, a.r, _CMP_UNORD_Q))};
+}
 inline VecF32 select(MaskF32 m, VecF32 a, VecF32 b) { return {_mm256_blendv_ps(b.r, a.r, m.r)}; }
 inline VecF32 bit_and(VecF32 a, VecF32 b) { return {_mm256_and_ps(a.r, b.r)}; }
 inline VecF32 bit_or(VecF32 a, VecF32 b) { return {_mm256_or_ps(a.r, b.r)}; }
@@ -122,6 +126,10 @@ inline MaskF64 operator>(VecF64 a, VecF64 b) { return {_mm256_cmp_pd(a.r, b.r, _
 inline MaskF64 operator>=(VecF64 a, VecF64 b) { return {_mm256_cmp_pd(a.r, b.r, _CMP_GE_OQ)}; }
 inline MaskF64 operator==(VecF64 a, VecF64 b) { return {_mm256_cmp_pd(a.r, b.r, _CMP_EQ_OQ)}; }
 inline MaskF64 is_nan(VecF64 a) { return {_mm256_cmp_pd(a.r, a.r, _CMP_UNORD_Q)}; }
+inline VecF64 canonical_nan(VecF64 a) {
+  return {_mm256_blendv_pd(a.r, _mm256_set1_pd(std::numeric_limits<double>::quiet_NaN()),
+                           _mm256_cmp_pd(a.r, a.r, _CMP_UNORD_Q))};
+}
 inline VecF64 select(MaskF64 m, VecF64 a, VecF64 b) { return {_mm256_blendv_pd(b.r, a.r, m.r)}; }
 inline VecF64 bit_and(VecF64 a, VecF64 b) { return {_mm256_and_pd(a.r, b.r)}; }
 inline VecF64 bit_or(VecF64 a, VecF64 b) { return {_mm256_or_pd(a.r, b.r)}; }

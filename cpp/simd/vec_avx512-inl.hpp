@@ -68,6 +68,14 @@ inline MaskF32 operator>(VecF32 a, VecF32 b) { return {_mm512_cmp_ps_mask(a.r, b
 inline MaskF32 operator>=(VecF32 a, VecF32 b) { return {_mm512_cmp_ps_mask(a.r, b.r, _CMP_GE_OQ)}; }
 inline MaskF32 operator==(VecF32 a, VecF32 b) { return {_mm512_cmp_ps_mask(a.r, b.r, _CMP_EQ_OQ)}; }
 inline MaskF32 is_nan(VecF32 a) { return {_mm512_cmp_ps_mask(a.r, a.r, _CMP_UNORD_Q)}; }
+// One vfixupimm where a compare and a blend take two (the compare shares the FMA pipe on
+// Zen 4): the table keeps the first operand (the canonical NaN) for the QNaN and SNaN classes
+// (response 0 in tokens 0 and 1) and returns the input itself (response 1) for the six others.
+constexpr int kKeepNonNaN = 0x11111100;
+inline VecF32 canonical_nan(VecF32 a) {
+  return {_mm512_fixupimm_ps(_mm512_set1_ps(std::numeric_limits<float>::quiet_NaN()), a.r,
+                             _mm512_set1_epi32(kKeepNonNaN), 0)};
+}
 inline VecF32 select(MaskF32 m, VecF32 a, VecF32 b) { return {_mm512_mask_blend_ps(m.r, b.r, a.r)}; }
 inline VecF32 bit_and(VecF32 a, VecF32 b) { return {_mm512_and_ps(a.r, b.r)}; }
 inline VecF32 bit_or(VecF32 a, VecF32 b) { return {_mm512_or_ps(a.r, b.r)}; }
@@ -113,6 +121,10 @@ inline MaskF64 operator>(VecF64 a, VecF64 b) { return {_mm512_cmp_pd_mask(a.r, b
 inline MaskF64 operator>=(VecF64 a, VecF64 b) { return {_mm512_cmp_pd_mask(a.r, b.r, _CMP_GE_OQ)}; }
 inline MaskF64 operator==(VecF64 a, VecF64 b) { return {_mm512_cmp_pd_mask(a.r, b.r, _CMP_EQ_OQ)}; }
 inline MaskF64 is_nan(VecF64 a) { return {_mm512_cmp_pd_mask(a.r, a.r, _CMP_UNORD_Q)}; }
+inline VecF64 canonical_nan(VecF64 a) {
+  return {_mm512_fixupimm_pd(_mm512_set1_pd(std::numeric_limits<double>::quiet_NaN()), a.r,
+                             _mm512_set1_epi64(kKeepNonNaN), 0)};
+}
 inline VecF64 select(MaskF64 m, VecF64 a, VecF64 b) { return {_mm512_mask_blend_pd(m.r, b.r, a.r)}; }
 inline VecF64 bit_and(VecF64 a, VecF64 b) { return {_mm512_and_pd(a.r, b.r)}; }
 inline VecF64 bit_or(VecF64 a, VecF64 b) { return {_mm512_or_pd(a.r, b.r)}; }

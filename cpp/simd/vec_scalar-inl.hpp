@@ -15,6 +15,8 @@
 //     that NaN propagates, e.g. max(zero, x).
 //   a < b, <=, >, >=, == : ordered comparisons (false if either is NaN) -> Mask
 //   is_nan(a); masks combine with & | and negate with !; any(m): some lane is true
+//   canonical_nan(a): every NaN lane (any sign or payload) as the positive quiet NaN of
+//     std::numeric_limits<T>::quiet_NaN(), other lanes unchanged
 //   select(m, a, b) = m ? a : b, lane by lane
 //   abs(a), sign_bit(a) (= a & -0.0), bit_xor(a, b), bit_or(a, b), bit_and(a, b)
 //   sqrt(a) (correctly rounded on every ISA)
@@ -113,6 +115,9 @@ template <class T> ScalarMask<T> operator>(ScalarVec<T> a, ScalarVec<T> b) { ret
 template <class T> ScalarMask<T> operator>=(ScalarVec<T> a, ScalarVec<T> b) { return {a.r >= b.r}; }
 template <class T> ScalarMask<T> operator==(ScalarVec<T> a, ScalarVec<T> b) { return {a.r == b.r}; }
 template <class T> ScalarMask<T> is_nan(ScalarVec<T> a) { return {a.r != a.r}; }
+template <class T> ScalarVec<T> canonical_nan(ScalarVec<T> a) {
+  return {a.r != a.r ? std::numeric_limits<T>::quiet_NaN() : a.r};
+}
 template <class T> ScalarVec<T> select(ScalarMask<T> m, ScalarVec<T> a, ScalarVec<T> b) { return {m.m ? a.r : b.r}; }
 
 template <class T> ScalarVec<T> bit_and(ScalarVec<T> a, ScalarVec<T> b) {
