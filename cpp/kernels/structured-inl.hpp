@@ -31,6 +31,13 @@ void st_store(V v, typename V::T* p, std::size_t m) {
   }
 }
 
+// Calls f(i, m) for the vectors of [0, n): m = kLanes lanes, the last one possibly fewer.
+template <class V, class F>
+void st_for_vectors(std::size_t n, const F& f) {
+  constexpr std::size_t L = V::kLanes;
+  for (std::size_t i = 0; i < n; i += L) f(i, n - i < L ? n - i : L);
+}
+
 // 0, 1, 2, ... as T: the lane indices (constant data, so no store-to-load forwarding stall).
 template <class T>
 constexpr T kStLaneIndex[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
@@ -191,11 +198,9 @@ typename V::T st_reduce_sum(const StSum<V>& s) {
     s.lo.store(lo);
     for (std::size_t w = V::kLanes / 2; w > 0; w /= 2) {
       for (std::size_t l = 0; l < w; ++l) {
-        const T a = hi[l], b = hi[l + w];
-        const T t = a + b;
-        const T bb = t - a;
-        lo[l] = (lo[l] + lo[l + w]) + ((a - (t - bb)) + (b - bb));
-        hi[l] = t;
+        const TwoSum<T> t = st_two_sum(hi[l], hi[l + w]);
+        lo[l] = (lo[l] + lo[l + w]) + t.err;
+        hi[l] = t.s;
       }
     }
     return lo[0] != lo[0] ? hi[0] : hi[0] + lo[0];
@@ -294,6 +299,7 @@ template <class V>
 struct StShiftedExp {
   static constexpr int kBias = 1;  // the terms' bound, for StUnitSum
   V m;
+  double top_exact() const { return 1.0; }  // exp(m - m)
   V operator()(V x) const { return st_exp_term(x, m).e; }
 };
 template <class V>
@@ -449,7 +455,7 @@ void st_softmax_row_terms(const typename V::T* x, typename V::T* y, std::size_t 
 // small, x and c_hi are close and x - c_hi is exact (Sterbenz); elsewhere two roundings.
 template <class V, class ExpTerm>
 void st_log_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n,
-                        typename V::T mx, const ExpTerm& exp_term, double top) {
+                        typename V::T mx, const ExpTerm& exp_term) {
   using T = typename V::T;
   constexpr std::size_t L = V::kLanes;
   constexpr bool kExactRest = std::is_same_v<T, double>;
@@ -483,13 +489,11 @@ void st_log_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n,
           st_slot_zero(part);
         }
       });
-  const double rest_sum = static_cast<double>(st_reduce_sum(s0)) / top;
+  const double rest_sum = static_cast<double>(st_reduce_sum(s0)) / exp_term.top_exact();
   const double count = static_cast<double>(st_reduce_add(st_slot_sum(tops)));
   const T log_sum = static_cast<T>(std::log1p((count - 1.0) + rest_sum));
-  const T c_hi = mx + log_sum;
-  const T bb = c_hi - mx;
-  const T c_lo = (mx - (c_hi - bb)) + (log_sum - bb);
-  const V hi = V::set(c_hi), lo = V::set(c_lo);
+  const TwoSum<T> c = st_two_sum(mx, log_sum);
+  const V hi = V::set(c.s), lo = V::set(c.err);
   std::size_t i = 0;
   for (; i + L <= n; i += L) ((V::load(x + i) - hi) - lo).store(y + i);
   if (i < n) ((V::load_n(x + i, n - i) - hi) - lo).store_n(y + i, n - i);
@@ -504,10 +508,9 @@ template <class V, SoftmaxKind K>
   const V m = V::set(mx);
   if constexpr (K == SoftmaxKind::log_softmax) {
     if (StScaledExp<V>::applies(mx)) {
-      const StScaledExp<V> scaled(mx);
-      st_log_softmax_row<V>(x, y, n, mx, scaled, scaled.top_exact());
+      st_log_softmax_row<V>(x, y, n, mx, StScaledExp<V>(mx));
     } else {
-      st_log_softmax_row<V>(x, y, n, mx, StShiftedExp<V>{m}, 1.0);
+      st_log_softmax_row<V>(x, y, n, mx, StShiftedExp<V>{m});
     }
   } else if (StScaledExp<V>::applies(mx)) {
     st_softmax_row_terms<V, Neg>(x, y, n, StScaledExp<V>(mx));
@@ -638,9 +641,7 @@ template <class V, SoftmaxKind K, std::size_t NV>
   const V zero = V::set(0);
   auto width = [last](std::size_t v) { return v + 1 == NV ? last : L; };
   V m[NV];
-  StUnitSum<V> sum[NV];
   st_col_max<V, Neg, NV>(x, len, inner, last, m);
-  for (std::size_t v = 0; v < NV; ++v) sum[v] = StUnitSum<V>::start();
   // Lanes past `last` hold values that are never stored.
   if constexpr (K == SoftmaxKind::log_softmax) {
     // The terms below 1 by exact TwoSums, as in st_log_softmax_row (their sum is y at the
@@ -672,6 +673,8 @@ template <class V, SoftmaxKind K, std::size_t NV>
       }
     }
   } else {
+    StUnitSum<V> sum[NV];
+    for (std::size_t v = 0; v < NV; ++v) sum[v] = StUnitSum<V>::start();
     for (std::size_t k = 0; k < len; ++k) {
       const T* row = x + k * inner;
       T* out = y + k * inner;
@@ -1097,15 +1100,13 @@ bool st_prelu_expands(const PreluLayout& l) {
 template <class V, class Run>
 void st_prelu_expanded_chunks(const typename V::T* w, const PreluLayout& l, const Run& run) {
   using T = typename V::T;
-  constexpr std::size_t L = V::kLanes;
   alignas(64) T row[kStPreluExpanded];
   const std::size_t per = l.len < kStPreluExpanded ? kStPreluExpanded / l.len : 1;
   for (std::size_t c0 = 0; c0 < l.channels; c0 += per) {
     const std::size_t nc = l.channels - c0 < per ? l.channels - c0 : per;
     for (std::size_t c = 0; c < nc; ++c) {
       const V wc = V::set(w[c0 + c]);
-      for (std::size_t i = 0; i < l.len; i += L)
-        st_store(wc, row + c * l.len + i, l.len - i < L ? l.len - i : L);
+      st_for_vectors<V>(l.len, [&](std::size_t i, std::size_t m) { st_store(wc, row + c * l.len + i, m); });
     }
     run(c0, nc, static_cast<const T*>(row));
   }
@@ -1118,14 +1119,12 @@ template <class V>
   constexpr std::size_t L = V::kLanes;
   if (st_prelu_expands(l)) {
     st_prelu_expanded_chunks<V>(w, l, [&](std::size_t c0, std::size_t nc, const T* row) {
-      const std::size_t size = nc * l.len;
       for (std::size_t o = 0; o < l.outer; ++o) {
         const std::size_t base = o * l.slice_stride + c0 * l.len;
-        for (std::size_t i = 0; i < size; i += L) {
-          const std::size_t m = size - i < L ? size - i : L;
+        st_for_vectors<V>(nc * l.len, [&](std::size_t i, std::size_t m) {
           st_store(st_prelu_value(st_load<V>(x + base + i, m), st_load<V>(row + i, m)),
                    y + base + i, m);
-        }
+        });
       }
     });
     return;
@@ -1186,42 +1185,38 @@ template <class V>
     alignas(64) T part[kStPreluExpanded], hi[kStPreluExpanded], lo[kStPreluExpanded];
     st_prelu_expanded_chunks<V>(w, l, [&](std::size_t c0, std::size_t nc, const T* row) {
       const std::size_t size = nc * l.len;
-      for (std::size_t i = 0; i < size; i += L) {
-        const std::size_t m = size - i < L ? size - i : L;
+      st_for_vectors<V>(size, [&](std::size_t i, std::size_t m) {
         st_store(zero, part + i, m);
         st_store(zero, hi + i, m);
         st_store(zero, lo + i, m);
-      }
+      });
       for (std::size_t o = 0; o < l.outer; ++o) {
         const std::size_t base = o * l.slice_stride + c0 * l.len;
-        for (std::size_t i = 0; i < size; i += L) {
-          const std::size_t m = size - i < L ? size - i : L;
+        st_for_vectors<V>(size, [&](std::size_t i, std::size_t m) {
           const V xv = st_load<V>(x + base + i, m);
           const V gv = st_load<V>(g + base + i, m);
           const typename V::Mask pos = xv > zero;
           st_store(select(pos, gv, st_load<V>(row + i, m) * gv), gx + base + i, m);
           // Masked lanes load x = g = 0 and add 0 * 0.
           st_store(st_load<V>(part + i, m) + select(pos, zero, xv * gv), part + i, m);
-        }
+        });
         if ((o + 1) % kStBlockVecs == 0 || o + 1 == l.outer) {
-          for (std::size_t i = 0; i < size; i += L) {
-            const std::size_t m = size - i < L ? size - i : L;
+          st_for_vectors<V>(size, [&](std::size_t i, std::size_t m) {
             const TwoSum<V> t = st_two_sum(st_load<V>(hi + i, m), st_load<V>(part + i, m));
             st_store(t.s, hi + i, m);
             st_store(st_load<V>(lo + i, m) + t.err, lo + i, m);
             st_store(zero, part + i, m);
-          }
+          });
         }
       }
       // Each channel's positions: vectors of them into an exact TwoSum, then its lanes.
       for (std::size_t c = 0; c < nc; ++c) {
         StSum<V> acc = StSum<V>::zero();
-        const std::size_t end = (c + 1) * l.len;
-        for (std::size_t i = c * l.len; i < end; i += L) {
-          const std::size_t m = end - i < L ? end - i : L;  // masked lanes add 0
-          acc.add_block(st_load<V>(hi + i, m));
-          acc.lo = acc.lo + st_load<V>(lo + i, m);
-        }
+        const std::size_t first = c * l.len;
+        st_for_vectors<V>(l.len, [&](std::size_t i, std::size_t m) {  // masked lanes add 0
+          acc.add_block(st_load<V>(hi + first + i, m));
+          acc.lo = acc.lo + st_load<V>(lo + first + i, m);
+        });
         gw_hi[c0 + c] = st_reduce_sum(acc);
         gw_lo[c0 + c] = T(0);
       }

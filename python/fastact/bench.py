@@ -194,7 +194,7 @@ class Problem:
 
     def scratch(self, dtype: Any = None) -> np.ndarray:
         """A temporary the size of the problem, allocated (and touched) outside the timing."""
-        return aligned_copy(np.zeros(self.n), self.dtype if dtype is None else dtype)
+        return self.scratch_shaped((self.n,), dtype)
 
     def scratch_shaped(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         """scratch() of another shape (a structured activation's rows or row sums)."""
