@@ -6,7 +6,8 @@ cpp/kernels/structured-inl.hpp).
 Usage:  python tools/structured_accuracy.py [--quick]
 
 Every ISA the CPU has, float32 and float64; rows of 7 to 30000 elements along the axis (row
-kernels) and across it (column kernels); logits N(c, s^2) for s in 0.5 ... 50 and c in
+kernels, or in lockstep through the column kernels for rows of a few vectors) and across it
+(column kernels); logits N(c, s^2) for s in 0.5 ... 50 and c in
 (0, -10, 40), the c = 40 rows with one logit dominating the others by e^20 (log_softmax's
 y = -log1p(s) is then tiny). Prints, per (function, dtype), the worst error and where it
 occurred, apart for results in the subnormal range (ulps of the smallest subnormal there).
@@ -32,7 +33,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="rows up to 1000 elements")
     args = ap.parse_args()
-    lengths = (7, 33, 100, 1000) if args.quick else (7, 33, 100, 1000, 30000)
+    lengths = (7, 10, 33, 64, 100, 1000) if args.quick else (7, 10, 33, 64, 100, 128, 1000, 30000)
     rng = np.random.default_rng(5)
     worst: dict[tuple[str, str], tuple] = {}
     for isa in (i for i, ok in fastact.available_isas().items() if ok):

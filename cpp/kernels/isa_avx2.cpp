@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <immintrin.h>
 
 #include "common/kernel_table.hpp"

@@ -389,7 +389,27 @@ V log(V x) {
   return select(x == zero, -inf, select(x == inf, inf, select(x > zero, r, nan)));
 }
 
-// a + b = s + err exactly for any magnitudes (Knuth's TwoSum).
+// log1p(a) for a >= 0 (+inf and NaN pass through): log(u) for u = 1 + a as in log() above,
+// except that while u < sqrt2 (exponent 0) the reduced argument is a itself, exact where
+// u - 1 would have lost a's low bits. Beyond that u is exact whenever a carries at most
+// p - 2 significant bits (a float32 value in float64), the case it serves: float32 lanes
+// widened to float64 (log_softmax's column form), where it is some 2^-28 ulp of float32 off.
+template <class V>
+V log1p_nonnegative(V a) {
+  using T = typename V::T;
+  using C = LogConstants<T>;
+  using L = Log1pConstants<T>;
+  const V one = V::set(1);
+  const V u = one + a;
+  const auto me = frexp_normal(select(u < V::set(std::numeric_limits<T>::infinity()), u, one));
+  const typename V::Mask big = me.m > V::set(C::kSqrt2);
+  const V m = select(big, me.m * V::set(T(0.5)), me.m);
+  const V k = select(big, me.k + one, me.k);
+  const V f = select(k == V::set(0), a, m - one);
+  const V r = fma(k, V::set(L::kLn2Hi), fma(k, V::set(L::kLn2Lo), log1p_reduced(f)));
+  return select(u < V::set(std::numeric_limits<T>::infinity()), r, u);  // +inf, NaN
+}
+
 template <class V>
 TwoSum<V> two_sum(V a, V b) {
   const V s = a + b;

@@ -85,18 +85,6 @@ typename V::T st_reduce_max(V v) {
   return reduce_max(v);
 }
 
-// log1p of every lane with the C library's correctly-rounded-in-practice log1p (glibc,
-// < 1 ulp). Used once per row (or once per column vector), never per element.
-inline float st_log1p_scalar(float v) { return ::log1pf(v); }
-inline double st_log1p_scalar(double v) { return ::log1p(v); }
-template <class V>
-V st_log1p_lanes(V v) {
-  typename V::T lanes[V::kLanes];
-  v.store(lanes);
-  for (std::size_t i = 0; i < V::kLanes; ++i) lanes[i] = st_log1p_scalar(lanes[i]);
-  return V::load(lanes);
-}
-
 // a + b = s + err exactly for any a, b (Knuth's TwoSum; NaN err when s is not finite).
 template <class V>
 TwoSum<V> st_two_sum(V a, V b) {
@@ -129,11 +117,13 @@ TwoSum<V> st_two_sum(V a, V b) {
 //   number of terms equal to 1 (x == m) and s the sum of the others, so log_softmax keeps its
 //   relative accuracy when one logit dominates (log S ~ s). The sums of the backward passes
 //   (signed terms) are blocked: kStBlockVecs plain adds, then an exact TwoSum per block.
-//   Error <= 4 ulp. Measured max (tools/structured_accuracy.py: every ISA, float32 /
-//   float64, rows of 7 to 30000 along and across the axis, logits N(c, s^2) for s = 0.5 ...
-//   50 and c = -10, 0, 40, with and without a logit dominating by e^20): softmax 3.2 / 3.1
-//   ulp, softmin 3.2 / 3.3, log_softmax 3.2 / 3.5; where log_softmax's y = -log1p(s) is
-//   subnormal (a logit dominating by ~87 in float32), 4.1 units of the smallest subnormal, the
+//   Error <= 4 ulp. Measured max (tools/structured_accuracy.py, two sweeps: every ISA,
+//   float32 / float64, rows of 7 to 30000 along and across the axis, logits N(c, s^2) for
+//   s = 0.5 ... 50 and c = -10, 0, 40, with and without a logit dominating by e^20): softmax
+//   3.2 / 3.2 ulp, softmin 3.2 / 3.3, log_softmax 3.7 / 3.5 (float32: rows of 7 on the
+//   one-lane scalar ISA, y = -log1p(s) at the maximum carrying the roundings of s's terms
+//   and sums); where log_softmax's y is subnormal (a logit dominating by ~87 in float32),
+//   5.8 units of the smallest subnormal (rows of 10), the
 //   terms of s having been rounded to that grid. The scaled terms' top value carries exp's
 //   rounding into S, which the exactly-1 top terms of the shifted form did not (2.6 ulp with
 //   that form everywhere, 30% slower). Before the dominated-sum fix above, the same sweep
@@ -147,6 +137,8 @@ TwoSum<V> st_two_sum(V a, V b) {
 // Vectorisation: along the row when the axis is the last (inner == 1): a pass for the max,
 //   a fused pass exp(x - m) -> y and its sum, a scaling pass; across columns otherwise, with
 //   running per-column maxima and sums over the axis, kStColVecs vectors of columns at a time.
+//   Rows of a few vectors go through the column kernels too, transposed a block at a time
+//   (short rows in lockstep, below).
 
 // The columns of a column-form block: up to kStColVecs vectors, the last possibly partial.
 constexpr std::size_t kStColVecs = 4;
@@ -178,6 +170,28 @@ struct StSum {
   // hi + lo; hi itself where lo is NaN from an infinite hi (the sum is inf or NaN anyway).
   V value() const { return select(is_nan(lo), hi, hi + lo); }
 };
+
+// log S = log1p((count - 1) + rest) per lane (the column form's log_softmax; count >= 1
+// top terms, rest the sum of the others). float32: formed in float64, the sum's parts
+// widened before they are added and a vector log1p there (as the row form's scalar log1p in
+// double); float64: the C library's log1p per lane (a vector log1p in float64 itself would
+// add its own ulp to y).
+inline VecF32 st_log_sum_lanes(VecF32 count, const StSum<VecF32>& rest) {
+  const WidePair c = widen(count), h = widen(rest.hi), l = widen(rest.lo);
+  const VecF64 one = VecF64::set(1);
+  // A NaN low part comes from an infinite high part (a NaN row): the high part decides.
+  auto log_sum = [&](VecF64 ch, VecF64 hh, VecF64 lh) {
+    const VecF64 r = select(is_nan(lh), hh, hh + lh);
+    return log1p_nonnegative((ch - one) + r);
+  };
+  return narrow({log_sum(c.lo, h.lo, l.lo), log_sum(c.hi, h.hi, l.hi)});
+}
+inline VecF64 st_log_sum_lanes(VecF64 count, const StSum<VecF64>& rest) {
+  double lanes[VecF64::kLanes];
+  ((count - VecF64::set(1)) + rest.value()).store(lanes);
+  for (double& v : lanes) v = ::log1p(v);  // glibc: < 1 ulp
+  return VecF64::load(lanes);
+}
 
 // The sum of all lanes of an StSum, in a fixed order. float32: the lanes' high and low parts
 // added in double, pairwise (reduce_sum_wide; the result is within about half an ulp of
@@ -644,8 +658,10 @@ template <class V, SoftmaxKind K, std::size_t NV>
   st_col_max<V, Neg, NV>(x, len, inner, last, m);
   // Lanes past `last` hold values that are never stored.
   if constexpr (K == SoftmaxKind::log_softmax) {
-    // The terms below 1 by exact TwoSums, as in st_log_softmax_row (their sum is y at the
-    // maximum; the unit sum left it 33 ulp for a column of 1000 dominated by e^20).
+    // As st_log_softmax_row, lane by lane: the terms below the maximum summed apart from the
+    // top terms (counted), each with an exact TwoSum (a lane's blocked float32 sum adds a
+    // block's terms one after another: 4.1 ulp for rows of 10 where the row form's slots
+    // add two per block, 3.2); then y = (x - c_hi) - c_lo with c_hi + c_lo = m + log S.
     const V one = V::set(1);
     V count[NV];
     StSum<V> rest[NV];
@@ -656,21 +672,23 @@ template <class V, SoftmaxKind K, std::size_t NV>
     for (std::size_t k = 0; k < len; ++k) {
       const T* row = x + k * inner;
       for (std::size_t v = 0; v < NV; ++v) {
-        const StExpTerm<V> a = st_exp_term(st_load<V>(row + v * L, width(v)), m[v]);
-        rest[v].add_block(select(a.z == zero, zero, a.e));
-        count[v] = count[v] + select(a.z == zero, one, zero);
+        const V xv = st_load<V>(row + v * L, width(v));
+        const typename V::Mask is_top = xv == m[v];
+        rest[v].add_block(select(is_top, zero, st_exp_term(xv, m[v]).e));
+        count[v] = count[v] + select(is_top, one, zero);
       }
     }
-    V log_sum[NV];
-    for (std::size_t v = 0; v < NV; ++v)
-      log_sum[v] = st_log1p_lanes((count[v] - one) + rest[v].value());
+    V c_hi[NV], c_lo[NV];
+    for (std::size_t v = 0; v < NV; ++v) {
+      const TwoSum<V> c = st_two_sum(m[v], st_log_sum_lanes(count[v], rest[v]));
+      c_hi[v] = c.s;
+      c_lo[v] = c.err;
+    }
     for (std::size_t k = 0; k < len; ++k) {
       const T* row = x + k * inner;
       T* out = y + k * inner;
-      for (std::size_t v = 0; v < NV; ++v) {
-        const TwoSum<V> d = st_shifted(st_load<V>(row + v * L, width(v)), m[v]);
-        st_store((d.s - log_sum[v]) + d.err, out + v * L, width(v));
-      }
+      for (std::size_t v = 0; v < NV; ++v)
+        st_store((st_load<V>(row + v * L, width(v)) - c_hi[v]) - c_lo[v], out + v * L, width(v));
     }
   } else {
     StUnitSum<V> sum[NV];
@@ -828,49 +846,142 @@ void st_for_column_blocks(std::size_t cols, const Block& block) {
   }
 }
 
+// ---- Short rows in lockstep ------------------------------------------------------------
+// A row kernel spends a fixed cost per row (a maximum and a sum reduced across the lanes, a
+// partial vector or two, log_softmax's scalar log1p) that rows of a few classes cannot
+// amortise: rows of 10 float32 ran at 0.3 Gelem/s (softmax) and 0.16 (log_softmax). Rows of
+// up to a few vectors (see kStLockstepVecs) are instead transposed, a block of the column
+// kernels' widest width (kStColVecs vectors of rows) at a time, into a (len, rows) scratch
+// whose columns are the rows, and run through the column kernels: one lane per row, so the
+// reductions are plain vector operations and every lane's result depends on its own row
+// only (any split of the rows gives the same bits). The transposition goes by kLanes x
+// kLanes tiles in registers: on Zen 4 a 16-lane gather cost 22 cycles where 16 scalar
+// copies cost 8, and scalar transposition still left rows of 10 at 0.78 Gelem/s (softmax).
+
+// dst[j * ds + i] = src[i * ss + j] for i < rows, j < cols (both <= kLanes): the tile is
+// loaded as `rows` vectors, transposed in registers and stored as `cols` vectors; nothing
+// outside the two tiles is read or written.
+template <class V>
+void st_transpose_tile(const typename V::T* src, std::size_t ss, std::size_t rows,
+                       std::size_t cols, typename V::T* dst, std::size_t ds) {
+  constexpr std::size_t L = V::kLanes;
+  V t[L];
+  for (std::size_t i = 0; i < L; ++i)
+    t[i] = i >= rows ? V::set(0) : cols == L ? V::load(src + i * ss) : V::load_n(src + i * ss, cols);
+  transpose(t);
+  for (std::size_t j = 0; j < cols; ++j) {
+    if (rows == L) {
+      t[j].store(dst + j * ds);
+    } else {
+      t[j].store_n(dst + j * ds, rows);
+    }
+  }
+}
+
+inline std::size_t st_at_most(std::size_t n, std::size_t cap) { return n < cap ? n : cap; }
+
+// (rows, len) at src, row stride len <-> (len, rows) at dst, row stride `stride`, in tiles.
+template <class V>
+void st_rows_to_columns(const typename V::T* src, typename V::T* dst, std::size_t rows,
+                        std::size_t len, std::size_t stride) {
+  constexpr std::size_t L = V::kLanes;
+  for (std::size_t r = 0; r < rows; r += L)
+    for (std::size_t k = 0; k < len; k += L)
+      st_transpose_tile<V>(src + r * len + k, len, st_at_most(rows - r, L), st_at_most(len - k, L),
+                           dst + k * stride + r, stride);
+}
+template <class V>
+void st_columns_to_rows(const typename V::T* src, typename V::T* dst, std::size_t rows,
+                        std::size_t len, std::size_t stride) {
+  constexpr std::size_t L = V::kLanes;
+  for (std::size_t r = 0; r < rows; r += L)
+    for (std::size_t k = 0; k < len; k += L)
+      st_transpose_tile<V>(src + k * stride + r, stride, st_at_most(len - k, L),
+                           st_at_most(rows - r, L), dst + r * len + k, len);
+}
+
+// cols(StCount<NV>, scratch pointers..., len, block, last) over `rows` rows of `len` <=
+// kMaxVecs vectors, a block of rows at a time: in[] are the inputs (g, x or y), out the result, which
+// may alias an input exactly (a block's inputs are all read before its result is written).
+template <class V, std::size_t kMaxVecs, class Cols, std::size_t N, std::size_t... J>
+void st_rows_in_lockstep(std::size_t rows, std::size_t len, const Cols& cols,
+                         const typename V::T* const (&in)[N], typename V::T* out,
+                         std::index_sequence<J...>) {
+  using T = typename V::T;
+  constexpr std::size_t B = kStColVecs * V::kLanes;
+  alignas(64) T scratch[N + 1][kMaxVecs * V::kLanes * B];
+  for (std::size_t r0 = 0; r0 < rows; r0 += B) {
+    const std::size_t nr = st_at_most(rows - r0, B);
+    for (std::size_t j = 0; j < N; ++j) st_rows_to_columns<V>(in[j] + r0 * len, scratch[j], nr, len, B);
+    st_for_column_blocks<V>(nr, [&](auto nv, std::size_t c, std::size_t last) {
+      cols(nv, static_cast<const T*>(scratch[J] + c)..., scratch[N] + c, len, B, last);
+    });
+    st_columns_to_rows<V>(scratch[N], out + r0 * len, nr, len, B);
+  }
+}
+
 // ---- Entry points ----------------------------------------------------------------------
 
-// Runs a kernel over the `outer` slices of l, the pointers p (g, x, y or dx) offset to each:
-// row(p..., len) when the axis is the last, otherwise cols(StCount<NV>, p..., len, inner,
-// last) for each block of the slice's first l.cols columns (p then at the block's start).
-template <class V, class Row, class Cols, class... P>
-void st_for_slices(const AxisLayout& l, const Row& row, const Cols& cols, P*... p) {
+// Runs a kernel over the `outer` slices of l, the pointers in... (g, x or y) and out (y or dx)
+// offset to each: row(in..., out, len) when the axis is the last, or in lockstep through the
+// column kernels for short rows; otherwise cols(StCount<NV>, in..., out, len, inner, last)
+// for each block of the slice's first l.cols columns (the pointers then at the block's start).
+template <class V, std::size_t kLockstepVecs, class Row, class Cols, class... In>
+void st_for_slices(const AxisLayout& l, const Row& row, const Cols& cols, typename V::T* out,
+                   const In*... in) {
+  using T = typename V::T;
+  if (l.inner == 1 && l.len <= kLockstepVecs * V::kLanes) {
+    const T* const inputs[] = {in...};
+    st_rows_in_lockstep<V, kLockstepVecs>(l.outer, l.len, cols, inputs, out,
+                                          std::make_index_sequence<sizeof...(In)>{});
+    return;
+  }
   const std::size_t slice = l.len * l.inner;
   for (std::size_t o = 0; o < l.outer; ++o) {
     const std::size_t off = o * slice;
     if (l.inner == 1) {
-      row((p + off)..., l.len);
+      row((in + off)..., out + off, l.len);
     } else {
       st_for_column_blocks<V>(l.cols, [&](auto nv, std::size_t c, std::size_t last) {
-        cols(nv, (p + off + c)..., l.len, l.inner, last);
+        cols(nv, (in + off + c)..., out + off + c, l.len, l.inner, last);
       });
     }
   }
 }
 
+// Rows run in lockstep up to this many vectors (rows of n float32, one thread, Zen 4, Gelem/s
+// lockstep vs row kernel): forward and backward from x up to 4 vectors (n = 10: softmax 1.33
+// vs 0.33, log_softmax 0.98 vs 0.13, backward from x 0.95 vs 0.21; n = 64: 1.6 vs 1.45, 1.4
+// vs 0.9, 1.2 vs 1.05; n = 80: 1.3 vs 1.6 for softmax; n = 128: 1.3 vs 1.35 for log_softmax),
+// the backward from y, a few operations per element against three transpositions, up to 2
+// (n = 10: 1.5 vs 0.7; 32: 1.9 vs 2.0; 64: 2.0 vs 4.1). float64 measured the crossovers at
+// about the same numbers of vectors.
+constexpr std::size_t kStLockstepVecs = 4;
+constexpr std::size_t kStBackwardYLockstepVecs = 2;
+
 template <class V, SoftmaxKind K>
 void st_softmax(const typename V::T* x, typename V::T* y, const AxisLayout& l) {
-  st_for_slices<V>(
+  st_for_slices<V, kStLockstepVecs>(
       l, [](auto... a) { st_softmax_row<V, K>(a...); },
-      [](auto nv, auto... a) { st_softmax_cols<V, K, decltype(nv)::value>(a...); }, x, y);
+      [](auto nv, auto... a) { st_softmax_cols<V, K, decltype(nv)::value>(a...); }, y, x);
 }
 
 template <class V, SoftmaxKind K>
 void st_softmax_backward_y(const typename V::T* g, const typename V::T* y, typename V::T* dx,
                            const AxisLayout& l) {
-  st_for_slices<V>(
+  st_for_slices<V, kStBackwardYLockstepVecs>(
       l, [](auto... a) { st_softmax_row_backward_y<V, K>(a...); },
       [](auto nv, auto... a) { st_softmax_cols_backward_y<V, K, decltype(nv)::value>(a...); },
-      g, y, dx);
+      dx, g, y);
 }
 
 template <class V, SoftmaxKind K>
 void st_softmax_backward_x(const typename V::T* g, const typename V::T* x, typename V::T* dx,
                            const AxisLayout& l) {
-  st_for_slices<V>(
+  st_for_slices<V, kStLockstepVecs>(
       l, [](auto... a) { st_softmax_row_backward_x<V, K>(a...); },
       [](auto nv, auto... a) { st_softmax_cols_backward_x<V, K, decltype(nv)::value>(a...); },
-      g, x, dx);
+      dx, g, x);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -152,6 +152,35 @@ inline double reduce_max(VecF64 v) {
   const __m128d a = _mm_max_pd(_mm256_castpd256_pd128(v.r), _mm256_extractf128_pd(v.r, 1));
   return _mm_cvtsd_f64(_mm_max_sd(a, _mm_unpackhi_pd(a, a)));
 }
+
+// 8 x 8 float32 transpose: unpacklo/hi_ps pair the rows' elements, shuffle_ps pairs those
+// pairs (4 x 4 blocks inside each 128-bit half), permute2f128 swaps the halves (24 shuffles).
+inline void transpose(VecF32 (&v)[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(v[i].r, v[i + 1].r);
+    t[i + 1] = _mm256_unpackhi_ps(v[i].r, v[i + 1].r);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    for (int h = 0; h < 2; ++h) {
+      u[i + 2 * h] = _mm256_shuffle_ps(t[i + h], t[i + 2 + h], _MM_SHUFFLE(1, 0, 1, 0));
+      u[i + 2 * h + 1] = _mm256_shuffle_ps(t[i + h], t[i + 2 + h], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+  }
+  for (int j = 0; j < 4; ++j) {
+    v[j].r = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+    v[4 + j].r = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
+  }
+}
+// 4 x 4 float64: unpacklo/hi_pd, then permute2f128 (8 shuffles).
+inline void transpose(VecF64 (&v)[4]) {
+  const __m256d t0 = _mm256_unpacklo_pd(v[0].r, v[1].r), t1 = _mm256_unpackhi_pd(v[0].r, v[1].r);
+  const __m256d t2 = _mm256_unpacklo_pd(v[2].r, v[3].r), t3 = _mm256_unpackhi_pd(v[2].r, v[3].r);
+  v[0].r = _mm256_permute2f128_pd(t0, t2, 0x20);
+  v[1].r = _mm256_permute2f128_pd(t1, t3, 0x20);
+  v[2].r = _mm256_permute2f128_pd(t0, t2, 0x31);
+  v[3].r = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
 inline VecF64 ldexp(VecF64 p, VecF64 n) {
   const VecF64 n1 = round_even(n * VecF64::set(0.5));
   return (p * pow2_integral(n1)) * pow2_integral(n - n1);

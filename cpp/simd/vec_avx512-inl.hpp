@@ -143,6 +143,53 @@ inline double reduce_max(VecF64 v) {
 }
 inline VecF64 ldexp(VecF64 p, VecF64 n) { return {_mm512_scalef_pd(p.r, n.r)}; }
 
+// 16 x 16 float32 transpose in three shuffle stages (64 shuffles): unpacklo/hi_ps pair the
+// rows' elements, unpacklo/hi_pd pair those pairs (4 x 4 blocks inside each 128-bit lane),
+// and two rounds of 128-bit lane shuffles (0x88: lanes 0 and 2 of each source, 0xdd: 1 and
+// 3) move the blocks into place.
+inline void transpose(VecF32 (&v)[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(v[i].r, v[i + 1].r);
+    t[i + 1] = _mm512_unpackhi_ps(v[i].r, v[i + 1].r);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    for (int h = 0; h < 2; ++h) {
+      const __m512d a = _mm512_castps_pd(t[i + h]), b = _mm512_castps_pd(t[i + 2 + h]);
+      u[i + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+      u[i + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+    }
+  }
+  for (int i = 0; i < 16; i += 8) {
+    for (int j = 0; j < 4; ++j) {
+      t[i + j] = _mm512_shuffle_f32x4(u[i + j], u[i + 4 + j], 0x88);
+      t[i + 4 + j] = _mm512_shuffle_f32x4(u[i + j], u[i + 4 + j], 0xdd);
+    }
+  }
+  for (int j = 0; j < 8; ++j) {
+    v[j].r = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+    v[8 + j].r = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xdd);
+  }
+}
+// 8 x 8 float64: unpacklo/hi_pd, then two rounds of 128-bit lane shuffles (24 shuffles).
+inline void transpose(VecF64 (&v)[8]) {
+  __m512d t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm512_unpacklo_pd(v[i].r, v[i + 1].r);
+    t[i + 1] = _mm512_unpackhi_pd(v[i].r, v[i + 1].r);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    for (int h = 0; h < 2; ++h) {
+      u[i + h] = _mm512_shuffle_f64x2(t[i + h], t[i + 2 + h], 0x88);
+      u[i + 2 + h] = _mm512_shuffle_f64x2(t[i + h], t[i + 2 + h], 0xdd);
+    }
+  }
+  for (int j = 0; j < 4; ++j) {
+    v[j].r = _mm512_shuffle_f64x2(u[j], u[4 + j], 0x88);
+    v[4 + j].r = _mm512_shuffle_f64x2(u[j], u[4 + j], 0xdd);
+  }
+}
+
 // float32 tables (interface in vec_scalar-inl.hpp): vpermt2ps reads only the low 5 bits of
 // each index, so no masking; vpsubusw saturates each 16-bit half (the high one is 0 - 0).
 struct Index32 {

@@ -34,6 +34,8 @@
 //   Horizontal: reduce_max(v), the largest lane (no NaN lanes); reduce_sum_wide(VecF32), the
 //     lanes converted to double and added pairwise, lane i + lane i + w for w = kLanes/2 .. 1
 //     (a fixed order: the structured kernels' sums depend on it for identical results).
+//   transpose(V (&v)[kLanes]): the kLanes x kLanes matrix whose rows are v[0..], transposed
+//     in place (lane j of v[i] <-> lane i of v[j]), with in-register shuffles.
 
 template <class T>
 struct ScalarMask {
@@ -150,6 +152,7 @@ template <class T> ScalarVec<T> pow2_integral(ScalarVec<T> k) {
 }
 template <class T> T reduce_max(ScalarVec<T> v) { return v.r; }
 inline double reduce_sum_wide(ScalarVec<float> v) { return v.r; }
+template <class T> void transpose(ScalarVec<T> (&)[1]) {}  // a 1 x 1 matrix is its transpose
 
 template <class T> ScalarVec<T> ldexp(ScalarVec<T> p, ScalarVec<T> n) {
   const ScalarVec<T> n1 = round_even(n * ScalarVec<T>{T(0.5)});

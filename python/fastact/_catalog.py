@@ -363,9 +363,9 @@ MEASURED_ULP: dict[str, tuple[float, float]] = {
     "softplus": (1.63, 1.56), "logsigmoid": (1.63, 1.56), "silu": (1.75, 1.45),
     "swish": (1.75, 1.45), "mish": (1.67, 1.5), "hardswish": (1.91, 1.82),
     "tanhshrink": (1.73, 1.84), "sbaf": (0.87, 1.5), "arelu": (0.5000002, 1.44), "gelu": (2.17, 4.0),
-    # structured: tools/structured_accuracy.py (every ISA, rows of 7 to 30000) and
-    # tests/test_structured.py
-    "softmax": (3.18, 3.10), "log_softmax": (3.23, 3.45), "softmin": (3.21, 3.25),
+    # structured: tools/structured_accuracy.py (every ISA, rows of 7 to 30000; the largest of
+    # two sweeps) and tests/test_structured.py
+    "softmax": (3.18, 3.21), "log_softmax": (3.72, 3.45), "softmin": (3.21, 3.25),
     "glu": (2.2, 2.2), "maxout": (0.0, 0.0), "prelu": (0.5, 0.5),
 }
 
