@@ -181,6 +181,32 @@ def test_bench_structured_activations(tmp_path):
     assert groups[("backward", "prelu")]["fastact_reads"] == "x"
 
 
+def test_bench_row_length_option(tmp_path, capsys):
+    """--row-length sets the rows of the axis-wise activations (a classifier's 10 logits);
+    glu and maxout need an even length."""
+    from fastact import bench
+
+    out = tmp_path / "bench.json"
+    p = run("bench", "--activations", "softmax", "glu", "--sizes", "4096", "--threads", "1",
+            "--peers", "numpy", "--min-time", "0.01", "--row-length", "10", "--json", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "rows of 10" in p.stdout
+    data = json.loads(out.read_text())
+    assert data["settings"]["row_length"] == 10
+    for g in data["groups"]:
+        assert g["elements"] == 4090, g["activation"]
+        assert all(c["status"] == "ok" for c in g["contenders"]), g
+    problem = bench.Inputs(4096, np.float32, 10).problem(
+        "softmax", "forward", 4096, 1, bench.params_for("softmax"))
+    assert problem.x.shape == (409, 10)
+    for argv, message in ((["--activations", "glu", "--row-length", "7"], "even"),
+                          (["--row-length", "0"], "positive")):
+        with pytest.raises(SystemExit) as e:
+            bench.main(argv)
+        assert e.value.code == 2
+        assert message in capsys.readouterr().err
+
+
 def test_bench_check_catches_a_wrong_structured_result():
     from fastact import bench
 

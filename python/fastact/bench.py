@@ -10,7 +10,7 @@ machine):
 
 * Inputs: ``x ~ N(0, 3^2)`` (``U(0, 1)`` for activations defined on [0, 1] only; the
   structured activations take n elements, rounded down to whole rows, in the shapes of
-  ``STRUCTURED``: rows of 1000 along the last axis, prelu (batch, 64, 16)),
+  ``STRUCTURED``: rows of 1000 along the last axis (``--row-length``), prelu (batch, 64, 16)),
   ``grad_output ~ N(0, 1)``, C-contiguous, 64-byte aligned (as are ``out`` and the saved
   ``y``: the same best-case alignment for every contender and every run), drawn once from a
   fixed seed; a size-n problem uses the first n elements. Results go into a preallocated ``out`` (and peers' temporaries into
@@ -98,23 +98,24 @@ UNIT_INTERVAL = frozenset({"sbaf"})
 
 @dataclass(frozen=True)
 class StructuredShape:
-    """How an axis-wise activation is benchmarked: x's shape for (at most) n elements, the
-    forward result's shape, and the keyword arguments of the call."""
+    """How an axis-wise activation is benchmarked: x's shape for (at most) n elements and a
+    row length, the forward result's shape, and the keyword arguments of the call."""
 
-    shape: Callable[[int], tuple[int, ...]]
+    shape: Callable[[int, int], tuple[int, ...]]
     result_shape: Callable[[tuple[int, ...]], tuple[int, ...]]
     params: dict[str, Any]
 
 
-#: Rows of ROW_LENGTH along the last axis (peers-baseline.md: softmax over rows of 1000);
-#: prelu on (batch, PRELU_CHANNELS, PRELU_WIDTH), a slope per channel (axis 1, PyTorch's).
+#: Rows of ROW_LENGTH along the last axis by default (peers-baseline.md: softmax over rows of
+#: 1000; --row-length sets another, e.g. 10 for a classifier's logits); prelu on (batch,
+#: PRELU_CHANNELS, PRELU_WIDTH), a slope per channel (axis 1, PyTorch's).
 ROW_LENGTH = 1000
 MAXOUT_PIECES = 2
 PRELU_CHANNELS, PRELU_WIDTH = 64, 16
 
 
-def _rows(n: int) -> tuple[int, int]:
-    return (max(1, n // ROW_LENGTH), ROW_LENGTH)
+def _rows(n: int, row_length: int) -> tuple[int, int]:
+    return (max(1, n // row_length), row_length)
 
 
 def _same(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -134,7 +135,7 @@ STRUCTURED: dict[str, StructuredShape] = {
         _rows, lambda s: (*s[:-1], s[-1] // MAXOUT_PIECES), {"pieces": MAXOUT_PIECES, "axis": -1}
     ),
     "prelu": StructuredShape(
-        lambda n: (max(1, n // (PRELU_CHANNELS * PRELU_WIDTH)), PRELU_CHANNELS, PRELU_WIDTH),
+        lambda n, _: (max(1, n // (PRELU_CHANNELS * PRELU_WIDTH)), PRELU_CHANNELS, PRELU_WIDTH),
         _same, {"axis": 1},
     ),
 }
@@ -222,9 +223,10 @@ def aligned_copy(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
 class Inputs:
     """The largest arrays drawn once (64-byte aligned); problems take prefixes of them."""
 
-    def __init__(self, n_max: int, dtype: np.dtype) -> None:
+    def __init__(self, n_max: int, dtype: np.dtype, row_length: int = ROW_LENGTH) -> None:
         rng = np.random.default_rng(SEED)
         self.dtype = np.dtype(dtype)
+        self.row_length = row_length
         self.x = aligned_copy(rng.standard_normal(n_max, dtype=np.float64) * 3, self.dtype)
         self.g = aligned_copy(rng.standard_normal(n_max, dtype=np.float64), self.dtype)
         self._x_unit: np.ndarray | None = None
@@ -270,7 +272,7 @@ class Inputs:
         """x: the first n elements (rounded down to whole rows) in STRUCTURED[name]'s shape;
         grad_output shaped like the forward result, out like the direction's result."""
         spec = STRUCTURED[name]
-        shape = spec.shape(n)
+        shape = spec.shape(n, self.row_length)
         size = math.prod(shape)
         y_shape = spec.result_shape(shape)
         y_size = math.prod(y_shape)
@@ -2003,6 +2005,7 @@ class Settings:
     primary_isa: str
     backward_from: str  # "peers" | "x" | "y" (see --backward-from)
     min_time: float
+    row_length: int = ROW_LENGTH  # the axis-wise activations' rows (see --row-length)
     # The default run (no --threads) measures each size on the thread counts its targets
     # read: below SPEEDUP_N (in cache, call overhead) 1 thread, from DRAM_N (bandwidth) all
     # threads, between (the 2-thread speed-up) both; keeps it under 2 minutes.
@@ -2136,7 +2139,7 @@ class Progress:
 
 
 def run(s: Settings, progress: bool = True) -> list[Group]:
-    inputs = Inputs(max(s.sizes), s.dtype)
+    inputs = Inputs(max(s.sizes), s.dtype, s.row_length)
     for peer in s.peers:  # import (and initialise) peers before any timing
         importlib.import_module(PEERS[peer].module)
         _set_threads(peer, 1)()
@@ -2256,6 +2259,8 @@ def format_tables(groups: list[Group], s: Settings) -> str:
                                     f"{c.label}: {c.status}: {c.detail}")
         title = (f"{direction}, {s.dtype}, n = {n:,} ({_n_label(n)}), "
                  f"{threads} thread{'s' if threads > 1 else ''}")
+        if any(g.name in STRUCTURED and g.name != "prelu" for g in rows):
+            title += f"; softmax, glu, maxout rows of {s.row_length}"
         lines += ["", title, *_markdown(table)]
     if problems:
         lines += ["", "Wrong or failing contenders (not timed):", *problems]
@@ -2483,6 +2488,7 @@ def to_json(groups: list[Group], s: Settings, targets, geo, elapsed: float) -> d
             "activations": s.activations, "sizes": s.sizes, "threads": s.threads,
             "dtype": str(s.dtype), "directions": s.directions, "peers": s.peers,
             "backward_from": s.backward_from, "min_time_s": s.min_time, "repeats": REPEATS,
+            "row_length": s.row_length,
             "seed": SEED, "tolerance": {str(k): v for k, v in TOLERANCE.items()},
         },
         "peers": {p: {"note": PEERS[p].note, "threaded": PEERS[p].threaded} for p in s.peers},
@@ -2582,6 +2588,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--all", action="store_true",
                     help="every activation, every ISA, every installed peer, forward and "
                     "backward")
+    ap.add_argument("--row-length", type=int, default=ROW_LENGTH, metavar="N",
+                    help="length of the rows (last axis) of softmax, log_softmax, softmin, glu "
+                    f"and maxout (default {ROW_LENGTH}; even for glu and maxout)")
     ap.add_argument("--min-time", type=float, default=MIN_TIME,
                     help=f"seconds of timed calls per contender and group (default {MIN_TIME})")
     ap.add_argument("--json", metavar="FILE", help="write machine, versions, ISA and every "
@@ -2603,6 +2612,13 @@ def settings_from(args: argparse.Namespace, ap: argparse.ArgumentParser) -> Sett
     unknown = [a for a in acts if a not in known]
     if unknown:
         ap.error(f"unknown activation(s): {', '.join(unknown)}; known: {', '.join(known)}")
+
+    if args.row_length < 1:
+        ap.error("--row-length must be positive")
+    uneven = [a for a in acts if a in ("glu", "maxout") and args.row_length % 2]
+    if uneven:
+        ap.error(f"--row-length {args.row_length}: {', '.join(uneven)} split each row in two; "
+                 "give an even length")
 
     try:
         sizes = [_parse_size(v) for v in _split(args.sizes)] or list(DEFAULT_SIZES)
@@ -2647,7 +2663,7 @@ def settings_from(args: argparse.Namespace, ap: argparse.ArgumentParser) -> Sett
                     peers, isas, primary, args.backward_from, args.min_time,
                     # Without --threads, each size only on the thread counts its targets read
                     # (see Settings.default_thread_plan).
-                    default_thread_plan=not args.threads)
+                    default_thread_plan=not args.threads, row_length=args.row_length)
 
 
 def main(argv: list[str] | None = None) -> int:
