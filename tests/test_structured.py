@@ -321,6 +321,25 @@ def test_glu_forward_and_backward(isa, dtype, shape, axis):
     assert ulp_error(dx, ref, dtype).max() <= MAX_ULP["glu_backward"]
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_glu_short_halves_in_lockstep(isa, dtype):
+    """Halves of up to half a vector run transposed, slices as lanes: the same per-element
+    operations as the row loop, so the same bits as the elementwise formula a * sigmoid(b)
+    with fastact's own sigmoid (and its derivative for the backward), for every half length
+    on either side of the cut, a partial block of slices, and the axis not last."""
+    for h, shape, axis in [*(((h, (133, 2 * h), -1)) for h in range(1, 11)),
+                           (4, (70, 4, 2), 1), (3, (3, 6, 1), 1)]:
+        x = logits(shape, dtype, 6.0, ("gluls", h))
+        a, b = np.split(x, 2, axis=axis)
+        y = fastact.glu(x, axis=axis)
+        assert same_bits(y, a * fastact.sigmoid(b)), (h, shape)
+        g = grads(y.shape, dtype, ("gluls", h))
+        dx = fastact.glu_backward(g, x, axis=axis)
+        ds = fastact.sigmoid_backward(np.ones_like(b), b)
+        expect = np.concatenate([g * fastact.sigmoid(b), g * (a * ds)], axis=axis)
+        assert same_bits(dx, expect), (h, shape)
+
+
 def test_glu_gradient_matches_finite_differences(isa):
     x = logits((3, 8), np.float64, 2.0, "glufd")
     g = grads((3, 4), np.float64, "glufd")

@@ -1002,9 +1002,59 @@ void st_glu_loop(std::size_t n, const F& f) {
   if (i < n) f(i, n - i);
 }
 
+// Halves shorter than a vector would fill a fraction of its lanes (5 of 16 for rows of 10):
+// up to half a vector, a block of slices is transposed so that element k of every slice's
+// halves lies in one vector (slices as lanes, as the short softmax rows are), the same
+// per-element operations run there, and the result is transposed back. Elementwise, so the
+// bits are the row loop's. Rows of 2h float32 (one thread, Zen 4, Gelem/s of x, lockstep vs
+// row loop): h = 5 forward 2.7 vs 0.97, backward 1.6 vs 0.83; h = 8: 3.4 vs 1.5, 2.0 vs 1.5;
+// h = 12: 2.9 vs 2.3, 2.05 vs 2.3 (the backward's three transpositions); float64 alike at
+// half the elements.
+template <class V>
+constexpr std::size_t kStGluLockstepHalf = V::kLanes / 2;
+
+// For each block of up to B slices of glu's layout l (whole halves of h elements): the
+// inputs in[j] (slices of in_len[j] elements) are transposed into scratch[0..N), then
+// body(scratch, k, c, w) runs for every element k < h of a half and every vector of the
+// block's slices (first lane c, w lanes), writing scratch[N], whose slices of out_len
+// elements are transposed back into out.
+template <class V, std::size_t N, class Body>
+void st_glu_in_lockstep(const GluLayout& l, const typename V::T* const (&in)[N],
+                        const std::size_t (&in_len)[N], typename V::T* out, std::size_t out_len,
+                        const Body& body) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
+  constexpr std::size_t B = kStColVecs * L;
+  constexpr std::size_t kMax = 2 * kStGluLockstepHalf<V>;
+  alignas(64) T scratch[N + 1][kMax * B];
+  for (std::size_t r0 = 0; r0 < l.outer; r0 += B) {
+    const std::size_t nr = st_at_most(l.outer - r0, B);
+    for (std::size_t j = 0; j < N; ++j)
+      st_rows_to_columns<V>(in[j] + r0 * in_len[j], scratch[j], nr, in_len[j], B);
+    const std::size_t nv = (nr + L - 1) / L;
+    // Vector v of scratch row k: lanes [0, width(v)) are slices of this block.
+    auto width = [&](std::size_t v) { return v + 1 == nv ? nr - v * L : L; };
+    for (std::size_t k = 0; k < l.half; ++k)
+      for (std::size_t v = 0; v < nv; ++v) body(scratch, k, v * L, width(v));
+    st_columns_to_rows<V>(scratch[N], out + r0 * out_len, nr, out_len, B);
+  }
+}
+
 template <class V>
 [[gnu::flatten]] void st_glu(const typename V::T* x, typename V::T* y, const GluLayout& l) {
+  using T = typename V::T;
+  constexpr std::size_t B = kStColVecs * V::kLanes;
   const Sigmoid<V> sig{Params{}};
+  const std::size_t h = l.half;
+  if (h <= kStGluLockstepHalf<V> && l.n == h) {
+    const T* const in[] = {x};
+    const std::size_t in_len[] = {2 * h};
+    st_glu_in_lockstep<V>(l, in, in_len, y, h, [&](auto& sc, std::size_t k, std::size_t c, std::size_t w) {
+      const V a = st_load<V>(sc[0] + k * B + c, w), b = st_load<V>(sc[0] + (h + k) * B + c, w);
+      st_store(a * sig.forward(b), sc[1] + k * B + c, w);
+    });
+    return;
+  }
   for (std::size_t o = 0; o < l.outer; ++o) {
     const typename V::T* a = x + o * 2 * l.half + l.begin;
     const typename V::T* b = a + l.half;
@@ -1018,8 +1068,22 @@ template <class V>
 template <class V>
 [[gnu::flatten]] void st_glu_backward(const typename V::T* g, const typename V::T* x, typename V::T* dx,
                      const GluLayout& l) {
+  using T = typename V::T;
+  constexpr std::size_t B = kStColVecs * V::kLanes;
   const Sigmoid<V> sig{Params{}};
   const V one = V::set(1);
+  const std::size_t h = l.half;
+  if (h <= kStGluLockstepHalf<V> && l.n == h) {
+    const T* const in[] = {g, x};
+    const std::size_t in_len[] = {h, 2 * h};
+    st_glu_in_lockstep<V>(l, in, in_len, dx, 2 * h, [&](auto& sc, std::size_t k, std::size_t c, std::size_t w) {
+      const V gv = st_load<V>(sc[0] + k * B + c, w);
+      const V av = st_load<V>(sc[1] + k * B + c, w), bv = st_load<V>(sc[1] + (h + k) * B + c, w);
+      st_store(gv * sig.forward(bv), sc[2] + k * B + c, w);
+      st_store(gv * (av * sig.backward_from_x(bv, one)), sc[2] + (h + k) * B + c, w);
+    });
+    return;
+  }
   for (std::size_t o = 0; o < l.outer; ++o) {
     const typename V::T* a = x + o * 2 * l.half + l.begin;
     const typename V::T* b = a + l.half;
