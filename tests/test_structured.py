@@ -137,6 +137,34 @@ def test_softmax_accuracy_for_any_row_maximum(isa, op, dtype, offset):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("op", SOFTMAX_OPS)
+def test_softmax_columns_with_mixed_maxima(isa, op, dtype):
+    """Columns (and short rows, run as columns) whose maxima lie on both sides of the scaled
+    form's range share vectors: each keeps its own form, so it has the same bits as in a
+    block of copies of itself, and the accuracy bound."""
+    offsets = np.array([-800.0, -200.0, -30.0, -17.0, -6.5, -5.5, 0.0, 99.0, 101.0, 650.0,
+                        701.0, 3.0, 40.0, -3.0, 120.0, 10.0, 20.0])
+    for length in (10, 300):
+        x = logits((length, offsets.size), dtype, 3.0, "mixed") + offsets.astype(dtype)
+        for xx, axis in ((x, 0), (np.ascontiguousarray(x.T), -1)):
+            y = fn(op)(xx, axis=axis)
+            err = ulp_error(y, getattr(R, op)(to_ref(xx), axis=axis), dtype)
+            assert err.max() <= MAX_ULP[op], (length, axis, err.max())
+            g = grads(xx.shape, dtype, "mixed")
+            dx = fn(op + "_backward")(g, xx, axis=axis)
+            for j in range(offsets.size):
+                col = np.take(xx, [j], axis=1 - (axis % 2))
+                alone = np.repeat(col, offsets.size, axis=1 - (axis % 2))
+                assert same_bits(np.take(fn(op)(alone, axis=axis), [0], axis=1 - (axis % 2)),
+                                 np.take(y, [j], axis=1 - (axis % 2))), (length, axis, j)
+                galone = np.repeat(np.take(g, [j], axis=1 - (axis % 2)), offsets.size,
+                                   axis=1 - (axis % 2))
+                bx = fn(op + "_backward")(galone, alone, axis=axis)
+                assert same_bits(np.take(bx, [0], axis=1 - (axis % 2)),
+                                 np.take(dx, [j], axis=1 - (axis % 2))), (length, axis, j)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", SOFTMAX_OPS)
 def test_softmax_long_rows_accuracy_does_not_grow(isa, op, dtype):
     """The sums are blocked and compensated: the error does not grow with the row length."""
     x = logits((2, 30000), dtype, 5.0)

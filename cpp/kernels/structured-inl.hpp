@@ -108,7 +108,7 @@ TwoSum<V> st_two_sum(V a, V b) {
 // Stability: the row maximum is subtracted, so exp never overflows (logits of +-1e4 or
 //   +-FLT_MAX are fine) and the largest term is exactly 1.
 // Accuracy: each term exp(x - m) is computed from an exact argument: either exp(x) 2^-q
-//   (rows whose maximum is moderate, StScaledExp) or exp(z + z_lo) with z = x - m carried as
+//   (rows or columns whose maximum is moderate, StScaledExp, StColumnExp) or exp(z + z_lo) with z = x - m carried as
 //   an exact two-term sum (StShiftedExp: a rounded z would lose |z| ulp, as exp turns its
 //   absolute error into a relative one). S is a
 //   compensated sum (StUnitSum keeps every term's rounding error; the lanes are added with a
@@ -309,6 +309,13 @@ struct StScaledExpRange<double> {  // |n| <= 1100: x in [m - 746, m] for m in [-
   static constexpr double kMin = -16.0, kMax = 700.0;
 };
 
+// exp(x) 2^-q for x >= lo (below, the clamp: terms that round to +0), see StScaledExp.
+template <class V>
+V st_scaled_term(V x, V lo, V q) {
+  const Ln2Reduction<V> t = reduce_ln2(max(lo, x));
+  return ldexp(exp_reduced(t.r), t.n - q);
+}
+
 template <class V>
 struct StShiftedExp {
   static constexpr int kBias = 1;  // the terms' bound, for StUnitSum
@@ -339,9 +346,39 @@ struct StScaledExp {
   double top_exact() const {
     return std::ldexp(std::exp(static_cast<double>(m)), -static_cast<int>(q_scalar));
   }
+  V operator()(V x) const { return st_scaled_term(x, lo, q); }
+};
+
+// The column kernels' terms for softmax and softmin, per lane: StScaledExp's form where
+// the lane's maximum m lies in StScaledExpRange (the same q, clamp and bits as the row
+// form's), StShiftedExp's elsewhere. A block whose lanes all qualify (typical logits) runs
+// the scaled form alone; a mixed block computes both and picks per lane, so a lane's result
+// depends on its own column only, never on the columns it is batched with. Terms lie in
+// [0, 2^3/2] either way (the unit sum's bias below). log_softmax's columns keep the shifted
+// form (their scaled form would need the top term's exact value per lane). Columns of 64
+// float32 (one thread, Zen 4): softmax 2.2 -> 2.5 Gelem/s, backward from x 1.9 -> 2.0; rows
+// of 10 in lockstep: softmax 1.34 -> 1.41.
+template <class V>
+struct StColumnExp {
+  static constexpr int kBias = StScaledExp<V>::kBias;
+  V m, lo, q;
+  typename V::Mask scaled;
+  bool all_scaled, any_scaled;
+  StColumnExp() = default;
+  explicit StColumnExp(V mv) : m(mv) {
+    using T = typename V::T;
+    using C = ExpConstants<T>;
+    using Range = StScaledExpRange<T>;
+    scaled = (mv >= V::set(Range::kMin)) & (mv <= V::set(Range::kMax));
+    all_scaled = !any(!scaled);
+    any_scaled = any(scaled);
+    lo = mv + V::set(C::kMinArg);
+    q = round_even(mv * V::set(C::kLog2e)) - V::set(T(1));
+  }
   V operator()(V x) const {
-    const Ln2Reduction<V> t = reduce_ln2(max(lo, x));
-    return ldexp(exp_reduced(t.r), t.n - q);
+    if (all_scaled) return st_scaled_term(x, lo, q);
+    const V shifted = st_exp_term(x, m).e;
+    return any_scaled ? select(scaled, st_scaled_term(x, lo, q), shifted) : shifted;
   }
 };
 
@@ -691,13 +728,18 @@ template <class V, SoftmaxKind K, std::size_t NV>
         st_store((st_load<V>(row + v * L, width(v)) - c_hi[v]) - c_lo[v], out + v * L, width(v));
     }
   } else {
-    StUnitSum<V> sum[NV];
-    for (std::size_t v = 0; v < NV; ++v) sum[v] = StUnitSum<V>::start();
+    using Sum = StUnitSum<V, StColumnExp<V>::kBias>;
+    Sum sum[NV];
+    StColumnExp<V> exp_term[NV];
+    for (std::size_t v = 0; v < NV; ++v) {
+      sum[v] = Sum::start();
+      exp_term[v] = StColumnExp<V>(m[v]);
+    }
     for (std::size_t k = 0; k < len; ++k) {
       const T* row = x + k * inner;
       T* out = y + k * inner;
       for (std::size_t v = 0; v < NV; ++v) {
-        const V e = st_exp_term(st_load_signed<V, Neg>(row + v * L, width(v)), m[v]).e;
+        const V e = exp_term[v](st_load_signed<V, Neg>(row + v * L, width(v)));
         st_store(e, out + v * L, width(v));
         sum[v].add(e);
       }
@@ -770,13 +812,16 @@ template <class V, SoftmaxKind K, std::size_t NV>
   constexpr bool Neg = K == SoftmaxKind::softmin;
   const V zero = V::set(0);
   auto width = [last](std::size_t v) { return v + 1 == NV ? last : L; };
+  using Sum = StUnitSum<V, StColumnExp<V>::kBias>;
   V m[NV], dpart[NV];
-  StUnitSum<V> ssum[NV];
+  Sum ssum[NV];
   StSum<V> dsum[NV];
+  StColumnExp<V> exp_term[NV];
   st_col_max<V, Neg, NV>(x, len, inner, last, m);
   for (std::size_t v = 0; v < NV; ++v) {
-    ssum[v] = StUnitSum<V>::start();
+    ssum[v] = Sum::start();
     dsum[v] = StSum<V>::zero();
+    exp_term[v] = StColumnExp<V>(m[v]);
   }
   st_col_blocks(
       len,
@@ -788,7 +833,7 @@ template <class V, SoftmaxKind K, std::size_t NV>
         const T* gr = g + k * inner;
         T* out = dx + k * inner;
         for (std::size_t v = 0; v < NV; ++v) {
-          const V e = st_exp_term(st_load_signed<V, Neg>(row + v * L, width(v)), m[v]).e;
+          const V e = exp_term[v](st_load_signed<V, Neg>(row + v * L, width(v)));
           const V gv = st_load<V>(gr + v * L, width(v));
           st_store(e, out + v * L, width(v));
           ssum[v].add(e);

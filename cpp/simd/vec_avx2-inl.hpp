@@ -18,6 +18,7 @@ struct MaskF64 {
   friend MaskF64 operator!(MaskF64 a) {
     return {_mm256_xor_pd(a.r, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)))};
   }
+  friend bool any(MaskF64 a) { return _mm256_movemask_pd(a.r) != 0; }
 };
 
 struct VecF32 {

@@ -14,6 +14,7 @@ struct MaskF64 {
   friend MaskF64 operator&(MaskF64 a, MaskF64 b) { return {_kand_mask8(a.r, b.r)}; }
   friend MaskF64 operator|(MaskF64 a, MaskF64 b) { return {_kor_mask8(a.r, b.r)}; }
   friend MaskF64 operator!(MaskF64 a) { return {_knot_mask8(a.r)}; }
+  friend bool any(MaskF64 a) { return a.r != 0; }
 };
 
 struct VecF32 {
