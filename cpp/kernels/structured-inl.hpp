@@ -108,11 +108,11 @@ TwoSum<V> st_two_sum(V a, V b) {
 // Stability: the row maximum is subtracted, so exp never overflows (logits of +-1e4 or
 //   +-FLT_MAX are fine) and the largest term is exactly 1.
 // Accuracy: each term exp(x - m) is computed from an exact argument: either exp(x) 2^-q
-//   (rows or columns whose maximum is moderate, StScaledExp, StColumnExp) or exp(z + z_lo) with z = x - m carried as
-//   an exact two-term sum (StShiftedExp: a rounded z would lose |z| ulp, as exp turns its
-//   absolute error into a relative one). S is a
-//   compensated sum (StUnitSum keeps every term's rounding error; the lanes are added with a
-//   tree of exact TwoSums), so it is accurate to about 1 ulp for any row length instead of
+//   (rows or columns whose maximum is moderate, StScaledExp, StColumnExp) or exp(z + z_lo)
+//   with z = x - m carried as an exact two-term sum (StShiftedExp: a rounded z would lose
+//   |z| ulp, as exp turns its absolute error into a relative one). S is a compensated sum
+//   (StUnitSum keeps every term's rounding error; the lanes are added with a tree of exact
+//   TwoSums), so it is accurate to about 1 ulp for any row length instead of
 //   O(len / kLanes) ulp; e / S is one corrected quotient. log(S) is log1p((k - 1) + s), k the
 //   number of terms equal to 1 (x == m) and s the sum of the others, so log_softmax keeps its
 //   relative accuracy when one logit dominates (log S ~ s). The sums of the backward passes
@@ -912,7 +912,9 @@ void st_transpose_tile(const typename V::T* src, std::size_t ss, std::size_t row
   constexpr std::size_t L = V::kLanes;
   V t[L];
   for (std::size_t i = 0; i < L; ++i)
-    t[i] = i >= rows ? V::set(0) : cols == L ? V::load(src + i * ss) : V::load_n(src + i * ss, cols);
+    t[i] = i >= rows  ? V::set(0)
+           : cols == L ? V::load(src + i * ss)
+                       : V::load_n(src + i * ss, cols);
   transpose(t);
   for (std::size_t j = 0; j < cols; ++j) {
     if (rows == L) {
@@ -946,8 +948,9 @@ void st_columns_to_rows(const typename V::T* src, typename V::T* dst, std::size_
 }
 
 // cols(StCount<NV>, scratch pointers..., len, block, last) over `rows` rows of `len` <=
-// kMaxVecs vectors, a block of rows at a time: in[] are the inputs (g, x or y), out the result, which
-// may alias an input exactly (a block's inputs are all read before its result is written).
+// kMaxVecs vectors, a block of rows at a time: in[] are the inputs (g, x or y), out the
+// result, which may alias an input exactly (a block's inputs are all read before its result
+// is written).
 template <class V, std::size_t kMaxVecs, class Cols, std::size_t N, std::size_t... J>
 void st_rows_in_lockstep(std::size_t rows, std::size_t len, const Cols& cols,
                          const typename V::T* const (&in)[N], typename V::T* out,
@@ -957,7 +960,8 @@ void st_rows_in_lockstep(std::size_t rows, std::size_t len, const Cols& cols,
   alignas(64) T scratch[N + 1][kMaxVecs * V::kLanes * B];
   for (std::size_t r0 = 0; r0 < rows; r0 += B) {
     const std::size_t nr = st_at_most(rows - r0, B);
-    for (std::size_t j = 0; j < N; ++j) st_rows_to_columns<V>(in[j] + r0 * len, scratch[j], nr, len, B);
+    for (std::size_t j = 0; j < N; ++j)
+      st_rows_to_columns<V>(in[j] + r0 * len, scratch[j], nr, len, B);
     st_for_column_blocks<V>(nr, [&](auto nv, std::size_t c, std::size_t last) {
       cols(nv, static_cast<const T*>(scratch[J] + c)..., scratch[N] + c, len, B, last);
     });
@@ -1094,10 +1098,12 @@ template <class V>
   if (h <= kStGluLockstepHalf<V> && l.n == h) {
     const T* const in[] = {x};
     const std::size_t in_len[] = {2 * h};
-    st_glu_in_lockstep<V>(l, in, in_len, y, h, [&](auto& sc, std::size_t k, std::size_t c, std::size_t w) {
-      const V a = st_load<V>(sc[0] + k * B + c, w), b = st_load<V>(sc[0] + (h + k) * B + c, w);
+    auto body = [&](auto& sc, std::size_t k, std::size_t c, std::size_t w) {
+      const V a = st_load<V>(sc[0] + k * B + c, w);
+      const V b = st_load<V>(sc[0] + (h + k) * B + c, w);
       st_store(a * sig.forward(b), sc[1] + k * B + c, w);
-    });
+    };
+    st_glu_in_lockstep<V>(l, in, in_len, y, h, body);
     return;
   }
   for (std::size_t o = 0; o < l.outer; ++o) {
@@ -1121,12 +1127,14 @@ template <class V>
   if (h <= kStGluLockstepHalf<V> && l.n == h) {
     const T* const in[] = {g, x};
     const std::size_t in_len[] = {h, 2 * h};
-    st_glu_in_lockstep<V>(l, in, in_len, dx, 2 * h, [&](auto& sc, std::size_t k, std::size_t c, std::size_t w) {
+    auto body = [&](auto& sc, std::size_t k, std::size_t c, std::size_t w) {
       const V gv = st_load<V>(sc[0] + k * B + c, w);
-      const V av = st_load<V>(sc[1] + k * B + c, w), bv = st_load<V>(sc[1] + (h + k) * B + c, w);
+      const V av = st_load<V>(sc[1] + k * B + c, w);
+      const V bv = st_load<V>(sc[1] + (h + k) * B + c, w);
       st_store(gv * sig.forward(bv), sc[2] + k * B + c, w);
       st_store(gv * (av * sig.backward_from_x(bv, one)), sc[2] + (h + k) * B + c, w);
-    });
+    };
+    st_glu_in_lockstep<V>(l, in, in_len, dx, 2 * h, body);
     return;
   }
   for (std::size_t o = 0; o < l.outer; ++o) {
