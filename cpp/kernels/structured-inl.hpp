@@ -17,6 +17,8 @@
 // ---------------------------------------------------------------------------------------
 // Helpers.
 
+inline std::size_t st_at_most(std::size_t n, std::size_t cap) { return n < cap ? n : cap; }
+
 // Lanes [0, m) of a vector at p (a full load when m == kLanes).
 template <class V>
 V st_load(const typename V::T* p, std::size_t m) {
@@ -504,9 +506,14 @@ void st_softmax_row_terms(const typename V::T* x, typename V::T* y, std::size_t 
 // reached 4.0 ulp). Then y = x - (m + log S)
 // with m + log S as the exact pair c_hi + c_lo (a TwoSum), y = (x - c_hi) - c_lo: where y is
 // small, x and c_hi are close and x - c_hi is exact (Sterbenz); elsewhere two roundings.
+template <class T>
+struct StLogSums {
+  T rest;        // the sum of the terms below the maximum (s times top)
+  double count;  // the number of terms at the maximum (k)
+};
 template <class V, class ExpTerm>
-void st_log_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n,
-                        typename V::T mx, const ExpTerm& exp_term) {
+StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t n,
+                                             typename V::T mx, const ExpTerm& exp_term) {
   using T = typename V::T;
   constexpr std::size_t L = V::kLanes;
   constexpr bool kExactRest = std::is_same_v<T, double>;
@@ -540,14 +547,67 @@ void st_log_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n,
           st_slot_zero(part);
         }
       });
-  const double rest_sum = static_cast<double>(st_reduce_sum(s0)) / exp_term.top_exact();
-  const double count = static_cast<double>(st_reduce_add(st_slot_sum(tops)));
-  const T log_sum = static_cast<T>(std::log1p((count - 1.0) + rest_sum));
+  return {st_reduce_sum(s0), static_cast<double>(st_reduce_add(st_slot_sum(tops)))};
+}
+// The last pass: y = (x - c_hi) - c_lo with c_hi + c_lo = mx + log_sum exactly.
+template <class V>
+void st_log_softmax_shift(const typename V::T* x, typename V::T* y, std::size_t n,
+                          typename V::T mx, typename V::T log_sum) {
+  using T = typename V::T;
+  constexpr std::size_t L = V::kLanes;
   const TwoSum<T> c = st_two_sum(mx, log_sum);
   const V hi = V::set(c.s), lo = V::set(c.err);
   std::size_t i = 0;
   for (; i + L <= n; i += L) ((V::load(x + i) - hi) - lo).store(y + i);
   if (i < n) ((V::load_n(x + i, n - i) - hi) - lo).store_n(y + i, n - i);
+}
+template <class V, class ExpTerm>
+void st_log_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n,
+                        typename V::T mx, const ExpTerm& exp_term) {
+  using T = typename V::T;
+  const StLogSums<T> s = st_log_softmax_sums<V>(x, n, mx, exp_term);
+  const double rest_sum = static_cast<double>(s.rest) / exp_term.top_exact();
+  st_log_softmax_shift<V>(x, y, n, mx, static_cast<T>(std::log1p((s.count - 1.0) + rest_sum)));
+}
+
+// float32 log_softmax over `rows` rows of n, VecF64::kLanes rows at a time: each row's
+// maximum and sums as st_log_softmax_row, then log S = log1p((k - 1) + s / top) for the batch
+// at once in float64 vector operations (the vector exp and log1p_nonnegative, as accurate in
+// float64 as the libm calls, whose ~100 cycles a row were a third of a row of 100's time),
+// then each row's last pass. One thread, Zen 4: rows of 100 1.05 -> 1.35 Gelem/s, rows of
+// 1000 2.34 -> 2.55.
+template <class V>
+void st_log_softmax_rows_float(const float* x, float* y, std::size_t rows, std::size_t n) {
+  constexpr std::size_t B = VecF64::kLanes;
+  for (std::size_t r0 = 0; r0 < rows; r0 += B) {
+    const std::size_t nb = st_at_most(rows - r0, B);
+    float mx[B];
+    // Unused lanes: count 1, rest 0, top 1 (log S = 0, never read).
+    double count[B] = {}, rest[B] = {}, top_arg[B] = {}, top_shift[B] = {};
+    for (std::size_t b = 0; b < B; ++b) count[b] = 1;
+    for (std::size_t b = 0; b < nb; ++b) {
+      const float* xr = x + (r0 + b) * n;
+      mx[b] = st_row_max<V, false>(xr, n);
+      StLogSums<float> s;
+      if (StScaledExp<V>::applies(mx[b])) {
+        const StScaledExp<V> e(mx[b]);
+        s = st_log_softmax_sums<V>(xr, n, mx[b], e);
+        top_arg[b] = mx[b];
+        top_shift[b] = e.q_scalar;
+      } else {
+        s = st_log_softmax_sums<V>(xr, n, mx[b], StShiftedExp<V>{V::set(mx[b])});
+      }
+      count[b] = s.count;
+      rest[b] = s.rest;
+    }
+    const VecF64 top = ldexp(exp(VecF64::load(top_arg)), -VecF64::load(top_shift));
+    const VecF64 a = (VecF64::load(count) - VecF64::set(1)) + VecF64::load(rest) / top;
+    double log_sum[B];
+    log1p_nonnegative(a).store(log_sum);
+    for (std::size_t b = 0; b < nb; ++b)
+      st_log_softmax_shift<V>(x + (r0 + b) * n, y + (r0 + b) * n, n, mx[b],
+                              static_cast<float>(log_sum[b]));
+  }
 }
 
 // Forward, one row of n >= 1 elements.
@@ -925,8 +985,6 @@ void st_transpose_tile(const typename V::T* src, std::size_t ss, std::size_t row
   }
 }
 
-inline std::size_t st_at_most(std::size_t n, std::size_t cap) { return n < cap ? n : cap; }
-
 // (rows, len) at src, row stride len <-> (len, rows) at dst, row stride `stride`, in tiles.
 template <class V>
 void st_rows_to_columns(const typename V::T* src, typename V::T* dst, std::size_t rows,
@@ -1010,6 +1068,12 @@ constexpr std::size_t kStBackwardYLockstepVecs = 2;
 
 template <class V, SoftmaxKind K>
 void st_softmax(const typename V::T* x, typename V::T* y, const AxisLayout& l) {
+  if constexpr (K == SoftmaxKind::log_softmax && std::is_same_v<typename V::T, float>) {
+    if (l.inner == 1 && l.len > kStLockstepVecs * V::kLanes) {
+      st_log_softmax_rows_float<V>(x, y, l.outer, l.len);
+      return;
+    }
+  }
   st_for_slices<V, kStLockstepVecs>(
       l, [](auto... a) { st_softmax_row<V, K>(a...); },
       [](auto nv, auto... a) { st_softmax_cols<V, K, decltype(nv)::value>(a...); }, y, x);
