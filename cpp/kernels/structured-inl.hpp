@@ -576,6 +576,7 @@ void st_log_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n,
 // float64 as the libm calls, whose ~100 cycles a row were a third of a row of 100's time),
 // then each row's last pass. One thread, Zen 4: rows of 100 1.05 -> 1.35 Gelem/s, rows of
 // 1000 2.34 -> 2.55.
+// float64 rows keep the libm calls: no wider type absorbs a vector log1p's own ulp there.
 template <class V>
 void st_log_softmax_rows_float(const float* x, float* y, std::size_t rows, std::size_t n) {
   constexpr std::size_t B = VecF64::kLanes;
@@ -985,46 +986,53 @@ void st_transpose_tile(const typename V::T* src, std::size_t ss, std::size_t row
   }
 }
 
-// (rows, len) at src, row stride len <-> (len, rows) at dst, row stride `stride`, in tiles.
+// dst[j * ds + i] = src[i * ss + j] for i < rows, j < cols, tile by tile.
 template <class V>
-void st_rows_to_columns(const typename V::T* src, typename V::T* dst, std::size_t rows,
-                        std::size_t len, std::size_t stride) {
+void st_transpose(const typename V::T* src, std::size_t ss, typename V::T* dst, std::size_t ds,
+                  std::size_t rows, std::size_t cols) {
   constexpr std::size_t L = V::kLanes;
-  for (std::size_t r = 0; r < rows; r += L)
-    for (std::size_t k = 0; k < len; k += L)
-      st_transpose_tile<V>(src + r * len + k, len, st_at_most(rows - r, L), st_at_most(len - k, L),
-                           dst + k * stride + r, stride);
+  for (std::size_t i = 0; i < rows; i += L)
+    for (std::size_t j = 0; j < cols; j += L)
+      st_transpose_tile<V>(src + i * ss + j, ss, st_at_most(rows - i, L), st_at_most(cols - j, L),
+                           dst + j * ds + i, ds);
 }
-template <class V>
-void st_columns_to_rows(const typename V::T* src, typename V::T* dst, std::size_t rows,
-                        std::size_t len, std::size_t stride) {
-  constexpr std::size_t L = V::kLanes;
-  for (std::size_t r = 0; r < rows; r += L)
-    for (std::size_t k = 0; k < len; k += L)
-      st_transpose_tile<V>(src + k * stride + r, stride, st_at_most(len - k, L),
-                           st_at_most(rows - r, L), dst + r * len + k, len);
+
+// Runs body(scratch, nr) on blocks of nr <= B = kStColVecs * kLanes rows: the inputs in[j]
+// (rows of in_len[j] <= kMaxLen elements) are first transposed into scratch[j] (its row k
+// holds element k of the block's rows, row stride B); body writes scratch[N] the same way,
+// whose rows of out_len elements are then transposed back into out. out may alias an input
+// exactly: a block's inputs are all read before its result is written.
+template <class V, std::size_t kMaxLen, std::size_t N, class Body>
+void st_in_transposed_blocks(std::size_t rows, const typename V::T* const (&in)[N],
+                             const std::size_t (&in_len)[N], typename V::T* out,
+                             std::size_t out_len, const Body& body) {
+  using T = typename V::T;
+  constexpr std::size_t B = kStColVecs * V::kLanes;
+  alignas(64) T scratch[N + 1][kMaxLen * B];
+  for (std::size_t r0 = 0; r0 < rows; r0 += B) {
+    const std::size_t nr = st_at_most(rows - r0, B);
+    for (std::size_t j = 0; j < N; ++j)
+      st_transpose<V>(in[j] + r0 * in_len[j], in_len[j], scratch[j], B, nr, in_len[j]);
+    body(scratch, nr);
+    st_transpose<V>(scratch[N], B, out + r0 * out_len, out_len, out_len, nr);
+  }
 }
 
 // cols(StCount<NV>, scratch pointers..., len, block, last) over `rows` rows of `len` <=
-// kMaxVecs vectors, a block of rows at a time: in[] are the inputs (g, x or y), out the
-// result, which may alias an input exactly (a block's inputs are all read before its result
-// is written).
+// kMaxVecs vectors, a block of rows at a time: in[] are the inputs (g, x or y), out the result.
 template <class V, std::size_t kMaxVecs, class Cols, std::size_t N, std::size_t... J>
 void st_rows_in_lockstep(std::size_t rows, std::size_t len, const Cols& cols,
                          const typename V::T* const (&in)[N], typename V::T* out,
                          std::index_sequence<J...>) {
   using T = typename V::T;
   constexpr std::size_t B = kStColVecs * V::kLanes;
-  alignas(64) T scratch[N + 1][kMaxVecs * V::kLanes * B];
-  for (std::size_t r0 = 0; r0 < rows; r0 += B) {
-    const std::size_t nr = st_at_most(rows - r0, B);
-    for (std::size_t j = 0; j < N; ++j)
-      st_rows_to_columns<V>(in[j] + r0 * len, scratch[j], nr, len, B);
+  const std::size_t in_len[N] = {(static_cast<void>(J), len)...};
+  auto block = [&](auto& sc, std::size_t nr) {
     st_for_column_blocks<V>(nr, [&](auto nv, std::size_t c, std::size_t last) {
-      cols(nv, static_cast<const T*>(scratch[J] + c)..., scratch[N] + c, len, B, last);
+      cols(nv, static_cast<const T*>(sc[J] + c)..., sc[N] + c, len, B, last);
     });
-    st_columns_to_rows<V>(scratch[N], out + r0 * len, nr, len, B);
-  }
+  };
+  st_in_transposed_blocks<V, kMaxVecs * V::kLanes>(rows, in, in_len, out, len, block);
 }
 
 // ---- Entry points ----------------------------------------------------------------------
@@ -1126,31 +1134,21 @@ void st_glu_loop(std::size_t n, const F& f) {
 template <class V>
 constexpr std::size_t kStGluLockstepHalf = V::kLanes / 2;
 
-// For each block of up to B slices of glu's layout l (whole halves of h elements): the
-// inputs in[j] (slices of in_len[j] elements) are transposed into scratch[0..N), then
-// body(scratch, k, c, w) runs for every element k < h of a half and every vector of the
-// block's slices (first lane c, w lanes), writing scratch[N], whose slices of out_len
-// elements are transposed back into out.
+// For each block of slices of glu's layout l (whole halves of h elements), transposed as
+// st_in_transposed_blocks does: body(scratch, k, c, w) for every element k < h of a half and
+// every vector of the block's slices (first lane c, w lanes), writing scratch[N].
 template <class V, std::size_t N, class Body>
 void st_glu_in_lockstep(const GluLayout& l, const typename V::T* const (&in)[N],
                         const std::size_t (&in_len)[N], typename V::T* out, std::size_t out_len,
                         const Body& body) {
-  using T = typename V::T;
   constexpr std::size_t L = V::kLanes;
-  constexpr std::size_t B = kStColVecs * L;
-  constexpr std::size_t kMax = 2 * kStGluLockstepHalf<V>;
-  alignas(64) T scratch[N + 1][kMax * B];
-  for (std::size_t r0 = 0; r0 < l.outer; r0 += B) {
-    const std::size_t nr = st_at_most(l.outer - r0, B);
-    for (std::size_t j = 0; j < N; ++j)
-      st_rows_to_columns<V>(in[j] + r0 * in_len[j], scratch[j], nr, in_len[j], B);
-    const std::size_t nv = (nr + L - 1) / L;
-    // Vector v of scratch row k: lanes [0, width(v)) are slices of this block.
-    auto width = [&](std::size_t v) { return v + 1 == nv ? nr - v * L : L; };
-    for (std::size_t k = 0; k < l.half; ++k)
-      for (std::size_t v = 0; v < nv; ++v) body(scratch, k, v * L, width(v));
-    st_columns_to_rows<V>(scratch[N], out + r0 * out_len, nr, out_len, B);
-  }
+  st_in_transposed_blocks<V, 2 * kStGluLockstepHalf<V>>(
+      l.outer, in, in_len, out, out_len, [&](auto& sc, std::size_t nr) {
+        const std::size_t nv = (nr + L - 1) / L;
+        for (std::size_t k = 0; k < l.half; ++k)
+          for (std::size_t v = 0; v < nv; ++v)
+            body(sc, k, v * L, v + 1 == nv ? nr - v * L : L);
+      });
 }
 
 template <class V>
