@@ -324,7 +324,10 @@ struct Softsign {
     const V one = V::set(1);
     const V a = abs(x);
     const TwoSum<V> d = fast_two_sum(max(one, a), min(one, a));
-    return divide_by_double_word<V, true>(x, d.s, d.err);
+    // The quotient's special cases without compares: x = +-inf gives inf * (1/inf) = NaN
+    // (PyTorch's inf / inf) through every step, and x's sign bit, which the result shares,
+    // restores -0 (the correction terms add +0 to it).
+    return bit_or(divide_by_double_word<V, false>(x, d.s, d.err), sign_bit(x));
   }
   V backward_from_x(V x, V dy) const {
     const V a = abs(x);

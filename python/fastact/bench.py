@@ -956,6 +956,32 @@ def _np_sbaf(p: Problem):  # 1 / (1 + k x^alpha (1 - x)^(1 - alpha)) on [0, 1]
     return call
 
 
+@form("numpy", "backward", "sbaf")
+def _np_sbaf_bwd(p: Problem):
+    # g k x^(alpha-1) (1-x)^(-alpha) (x - alpha) / (1 + t)^2 with t = k x^alpha (1-x)^(1-alpha)
+    # = x (1 - x) times the first two factors: two powers serve both (the form without the
+    # y (1 - y) cancellation, as the reference's).
+    k, a = p.scalar(p.params["k"]), p.scalar(p.params["alpha"])
+    one, x, g, o, u, w = p.scalar(1), p.x, p.g, p.out, p.scratch(), p.scratch()
+
+    def call():
+        np.subtract(one, x, out=u)
+        np.power(u, -a, out=w)
+        np.power(x, a - one, out=o)
+        np.multiply(o, w, out=o)
+        np.multiply(o, k, out=o)  # k x^(alpha-1) (1-x)^(-alpha)
+        np.multiply(o, x, out=w)
+        np.multiply(w, u, out=w)
+        np.add(w, one, out=w)  # 1 + t
+        np.multiply(w, w, out=w)
+        np.subtract(x, a, out=u)
+        np.multiply(o, u, out=o)
+        np.divide(o, w, out=o)
+        return np.multiply(o, g, out=o)
+
+    return call
+
+
 # SciPy ---------------------------------------------------------------------------------------
 
 
@@ -1171,6 +1197,8 @@ NUMEXPR_FORMS: dict[tuple[str, str], str] = {
     ("forward", "arelu"): "where(x > zero, k * x ** n, zero)",
     ("backward", "arelu"): "where(x > zero, g * k * n * x ** (n - one), zero)",
     ("forward", "sbaf"): "one / (one + k * x ** alpha * (one - x) ** (one - alpha))",
+    ("backward", "sbaf"): "g * k * x ** (alpha - one) * (one - x) ** (-alpha) * (x - alpha) / "
+                          "(one + k * x ** alpha * (one - x) ** (one - alpha)) ** 2",
 }
 
 
