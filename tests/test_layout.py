@@ -137,6 +137,25 @@ def test_element_independent_of_position(name, isa):
         )
 
 
+@acts
+def test_rare_lanes_found_beside_nans(name, isa):
+    # The table kernels test four vectors at once for inputs beyond their tables (a running
+    # maximum of |x|), where a NaN lane could hide a large value in the same lane of another
+    # vector. Dense mixes of NaNs, infinities and tail values, each element's result compared
+    # with its own one-element call.
+    rng = np.random.default_rng(5)
+    pool = np.array([np.nan, -np.nan, np.inf, -np.inf, 30.0, -30.0, 12.0, -12.0, 9.0, -9.0,
+                     100.0, -100.0, 0.5, -2.0])
+    for dtype in FLOATS:
+        for _ in range(4):
+            x = rng.choice(pool, size=512).astype(dtype)
+            g = np.ones_like(x)
+            single_fwd = np.concatenate([fwd(name, x[i:i + 1]) for i in range(x.size)])
+            single_bwd = np.concatenate([bwd(name, g[i:i + 1], x[i:i + 1]) for i in range(x.size)])
+            assert_bitwise(fwd(name, x), single_fwd, f"{name} {_dtname(dtype)}")
+            assert_bitwise(bwd(name, g, x), single_bwd, f"{name}_backward {_dtname(dtype)}")
+
+
 # ---- 0-d and empty -------------------------------------------------------------------------
 
 

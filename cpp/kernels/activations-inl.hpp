@@ -5,7 +5,8 @@
 // and provides
 //   forward(x)               y = f(x)
 //   backward_from_x(x, dy)   dy * f'(x)
-//   backward_from_y(y, dy)   dy * f'(x) written in terms of y = f(x), where kBackwardFromY.
+//   backward_from_y(y, dy)   dy * f'(x) written in terms of y = f(x), where kBackwardFromY;
+// optionally fast_bounds<K>() with forward_fast<K> / backward_fast<K> (FastBounds below).
 // Subgradients at kinks and NaN handling follow PyTorch unless a block says otherwise.
 // "Error" is the maximum measured by `python -m fastact accuracy` against the float64
 // reference (ulps of the correctly rounded result); "exact" means correctly rounded.
@@ -23,6 +24,13 @@
 //                  agree whatever the operand order; the two canonicalising instructions
 //                  are skipped.
 enum class NaNPolicy { canonical, pass_through, single_source };
+
+// Optional fast paths of table kernels with a rare tail (see within_fast_bound in
+// loop-inl.hpp): the |x| up to which forward_fast<K> / backward_fast<K> equal forward /
+// backward_from_x bit for bit; 0 where a variant has none.
+struct FastBounds {
+  double forward, backward;
+};
 
 // Shared helper: (hi + lo) / 6 correctly rounded up to O(2^-2p): the product with the
 // rounded 1/6 is off by at most an ulp, and its exact FMA residual corrects it.
@@ -239,13 +247,31 @@ struct Sigmoid {
   // N(0, 3^2) inputs), e = exp(-|x|) < 1.3e-5 and sigmoid(-|x|) = e - e^2 + e^3 - ... =
   // fnma(e, e, e) to 2e-10, computed for the lanes that need it only when some lane does.
   // NaN: NaN (-|x| quietened).
+  static V negative_table(V x) {
+    return uniform_table_polynomial(kSigmoidTable, kSigmoidTableInvWidth, negative_abs(x));
+  }
   V negative_float(V x) const {
     const V na = negative_abs(x);
-    const V g = uniform_table_polynomial(kSigmoidTable, kSigmoidTableInvWidth, na);
+    const V g = negative_table(x);
     const typename V::Mask tail = na < V::set(kSigmoidTableMinArg);
     if (!any(tail)) return g;
     const V e = exp_nonpositive(na);
     return select(tail, fnma(e, e, e), g);
+  }
+  // float32: the table alone where no lane reaches the tail (FastBounds, loop-inl.hpp).
+  template <int>
+  static constexpr FastBounds fast_bounds() {
+    constexpr double bound = std::is_same_v<typename V::T, float> ? -kSigmoidTableMinArg : 0;
+    return {bound, bound};
+  }
+  template <int>
+  V forward_fast(V x) const {
+    return complement_where_nonnegative(x, negative_table(x));
+  }
+  template <int>
+  V backward_fast(V x, V dy) const {
+    const V g = negative_table(x);
+    return dy * fnma(g, g, g);
   }
   V forward_exp(V x) const {
     const V one = V::set(1);
@@ -520,6 +546,15 @@ struct Softplus {
     if constexpr (K == 2) return d;
     return select(z > threshold, dy, d);
   }
+  // Variant 2's backward is dy sigmoid(x): the sigmoid's fast path (FastBounds).
+  template <int K>
+  static constexpr FastBounds fast_bounds() {
+    return {0, K == 2 ? Sigmoid<V>::template fast_bounds<0>().backward : 0};
+  }
+  template <int K>
+  V backward_fast(V x, V dy) const {
+    return dy * Sigmoid<V>(Params{}).template forward_fast<0>(x);
+  }
   V backward_from_y(V y, V dy) const {
     const V z = y * beta;
     return select(z > threshold, dy, dy * (V::set(0) - expm1(-z)));
@@ -599,7 +634,7 @@ struct Swish {
       // float32 silu: kSiluTable for |x| <= kSiluTableMaxAbsArg (1e-4 of N(0, 3^2) inputs
       // lie outside); outside it silu_tail, for the lanes that need it only when some lane
       // does.
-      const V y = uniform_table_polynomial(kSiluTable, kSiluTableInvWidth, x);
+      const V y = forward_fast<K>(x);
       const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, silu_tail(x), y) : y;
     }
@@ -610,13 +645,27 @@ struct Swish {
     if constexpr (K == 1 && std::is_same_v<typename V::T, float>) {
       // float32 silu': kSiluGradTable (silu'(-|x|), then 1 - it for x > 0) on the forward
       // table's range, the same fallback.
-      const V na = negative_abs(x);
-      const V d = complement_where_nonnegative(
-          x, uniform_table_polynomial(kSiluGradTable, kSiluGradTableInvWidth, na));
-      const typename V::Mask out = na < V::set(-kSiluTableMaxAbsArg);
-      return any(out) ? select(out, backward_by_quotient<K>(x, dy), dy * d) : dy * d;
+      const V d = backward_fast<K>(x, dy);
+      const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
+      return any(out) ? select(out, backward_by_quotient<K>(x, dy), d) : d;
     }
     return backward_by_quotient<K>(x, dy);
+  }
+  // float32 silu: the tables alone where no lane leaves them (FastBounds).
+  template <int K>
+  static constexpr FastBounds fast_bounds() {
+    constexpr double bound =
+        K == 1 && std::is_same_v<typename V::T, float> ? kSiluTableMaxAbsArg : 0;
+    return {bound, bound};
+  }
+  template <int K>
+  V forward_fast(V x) const {
+    return uniform_table_polynomial(kSiluTable, kSiluTableInvWidth, x);
+  }
+  template <int K>
+  V backward_fast(V x, V dy) const {
+    const V g = uniform_table_polynomial(kSiluGradTable, kSiluGradTableInvWidth, negative_abs(x));
+    return dy * complement_where_nonnegative(x, g);
   }
   template <int K>
   V backward_by_quotient(V x, V dy) const {
@@ -1007,6 +1056,20 @@ struct Gelu {
   bool tanh_form;
   explicit Gelu(const Params& p) : tanh_form(p.v[0] != 0) {}
   int variant() const { return tanh_form ? 1 : 0; }
+  // float32 erf form: the quadratic tables alone where no lane leaves them (FastBounds).
+  template <int K>
+  static constexpr FastBounds fast_bounds() {
+    constexpr double bound = K == 0 && std::is_same_v<T, float> ? kGeluNegativeTableMaxArg : 0;
+    return {bound, bound};
+  }
+  template <int K>
+  V forward_fast(V x) const {
+    return gelu_float_quadratic_table(x);
+  }
+  template <int K>
+  V backward_fast(V x, V dy) const {
+    return dy * gelu_grad_float_quadratic_table(x);
+  }
   template <int K>
   V forward_as(V x) const {
     const V inf = V::set(std::numeric_limits<T>::infinity());
@@ -1014,7 +1077,7 @@ struct Gelu {
     if constexpr (std::is_same_v<T, float>) {
       // kGeluNegativeTable for x >= -8.49 (0.23% of N(0, 3^2) inputs lie below); below it
       // gelu_float_table, for the lanes that need it only when some lane does.
-      const V y = gelu_float_quadratic_table(x);
+      const V y = forward_fast<K>(x);
       const typename V::Mask tail = x < V::set(-kGeluNegativeTableMaxArg);
       if (!any(tail)) return y;
       return select(tail, select(x == -inf, inf - inf, gelu_float_table(x)), y);  // gelu(-inf) = NaN
@@ -1051,10 +1114,9 @@ struct Gelu {
     if constexpr (std::is_same_v<T, float>) {
       // kGeluNegativeGradTable for |x| <= 8.49; beyond (and at +-inf, where the derivative
       // is NaN as PyTorch's) gelu_grad_float_by_k_table.
-      const V d = gelu_grad_float_quadratic_table(x);
       const typename V::Mask tail = abs(x) > V::set(kGeluNegativeTableMaxArg);
-      if (!any(tail)) return dy * d;
-      return dy * select(tail, gelu_grad_float_by_k_table(x), d);
+      if (!any(tail)) return backward_fast<K>(x, dy);
+      return dy * select(tail, gelu_grad_float_by_k_table(x), gelu_grad_float_quadratic_table(x));
     } else {
       const GeluErfParts<V> p = gelu_erf_parts(x);
       const V x2 = x * x;

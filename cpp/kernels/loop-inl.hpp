@@ -28,9 +28,11 @@ struct NaNPolicyOf<Op, K, std::void_t<decltype(Op::kNaN)>> {
 
 // Runs body(i, lanes) over [0, n) in vector steps and hands each result vector to the store
 // policy. `compute(i, m)` returns the result vector for elements [i, i + m) (m <= kLanes),
+// `block(i, r)` the four full vectors of the unrolled body, [i, i + 4 kLanes), into r;
 // `dest` is the output array.
-template <class V, class Compute>
-void element_loop(typename V::T* dest, std::size_t n, Store store, const Compute& compute) {
+template <class V, class Compute, class Block>
+void element_loop(typename V::T* dest, std::size_t n, Store store, const Compute& compute,
+                  const Block& block) {
   constexpr std::size_t L = V::kLanes;
   std::size_t i = 0;
   // A masked head aligns the destination to the vector size: streaming stores need it, and
@@ -54,17 +56,48 @@ void element_loop(typename V::T* dest, std::size_t n, Store store, const Compute
     V::stream_fence();
   }
   for (; i + 4 * L <= n; i += 4 * L) {
-    const V a = compute(i, L);
-    const V b = compute(i + L, L);
-    const V c = compute(i + 2 * L, L);
-    const V d = compute(i + 3 * L, L);
-    a.store(dest + i);
-    b.store(dest + i + L);
-    c.store(dest + i + 2 * L);
-    d.store(dest + i + 3 * L);
+    V r[4];
+    block(i, r);
+    for (std::size_t k = 0; k < 4; ++k) r[k].store(dest + i + k * L);
   }
   for (; i + L <= n; i += L) compute(i, L).store(dest + i);
   if (i < n) compute(i, n - i).store_n(dest + i, n - i);
+}
+template <class V, class Compute>
+void element_loop(typename V::T* dest, std::size_t n, Store store, const Compute& compute) {
+  element_loop<V>(dest, n, store, compute, [&](std::size_t i, V (&r)[4]) {
+    for (std::size_t k = 0; k < 4; ++k) r[k] = compute(i + k * V::kLanes, V::kLanes);
+  });
+}
+
+// Fast paths. A float32 table kernel whose inputs beyond the table's range (a few in ten
+// thousand for typical activations) take another formula tests every vector for them, and on
+// Zen 4 that compare costs about 5% of the kernel (it issues on the FMA pipes). Such an op
+// may declare
+//   template <int K> static constexpr FastBounds fast_bounds(): for variant K, the |x| up to
+//     which forward_fast<K>(x) / backward_fast<K>(x, dy) give forward's / backward's bits
+//     (0: no fast path),
+// and the unrolled body then tests its four vectors at once (within_fast_bound: three max,
+// one compare), taking the fast path when all are inside and the full one otherwise. An
+// element's result stays a function of its value alone.
+template <class Op, int K, class = void>
+struct FastBoundsOf {
+  static constexpr FastBounds value{0, 0};
+};
+template <class Op, int K>
+struct FastBoundsOf<Op, K, std::void_t<decltype(Op::template fast_bounds<K>())>> {
+  static constexpr FastBounds value = Op::template fast_bounds<K>();
+};
+// No lane of the four with |v[k]| > bound. NaN lanes may pass: every fast path returns the
+// full path's NaN (their tail tests are false for NaN). max returns its second operand when
+// either is NaN, so the running maximum goes second: a NaN that replaced it stays to the
+// end and fails the test (it may have hidden a large lane), one in the first operand is
+// dropped with only its own lane.
+template <class V>
+bool within_fast_bound(const V (&v)[4], double bound) {
+  V m = abs(v[0]);
+  for (std::size_t k = 1; k < 4; ++k) m = max(abs(v[k]), m);
+  return !any(!(m <= V::set(typename V::T(bound))));
 }
 
 // Loads lanes [i, i + m) of p: a full vector when m == kLanes, else a masked one.
@@ -119,14 +152,30 @@ void with_variant(const Op& op, const Run& run) {
 template <class V, class Op, int K>
 FASTACT_FLATTEN void forward_elements(const Op& op, const typename V::T* x, typename V::T* y,
                                       std::size_t n, Store store) {
-  element_loop<V>(y, n, store, [&](std::size_t i, std::size_t m) {
-    const V r = forward_variant<K>(op, load_lanes<V>(x + i, m));
+  const auto finish = [](V r) {
     if constexpr (NaNPolicyOf<Op, K>::value != NaNPolicy::canonical) {
       return r;
     } else {
       return canonical_nan(r);
     }
-  });
+  };
+  const auto compute = [&](std::size_t i, std::size_t m) {
+    return finish(forward_variant<K>(op, load_lanes<V>(x + i, m)));
+  };
+  constexpr double bound = FastBoundsOf<Op, K>::value.forward;
+  if constexpr (bound > 0) {
+    element_loop<V>(y, n, store, compute, [&](std::size_t i, V (&r)[4]) {
+      V v[4];
+      for (std::size_t k = 0; k < 4; ++k) v[k] = V::load(x + i + k * V::kLanes);
+      if (within_fast_bound(v, bound)) {
+        for (std::size_t k = 0; k < 4; ++k) r[k] = finish(op.template forward_fast<K>(v[k]));
+      } else {
+        for (std::size_t k = 0; k < 4; ++k) r[k] = finish(forward_variant<K>(op, v[k]));
+      }
+    });
+  } else {
+    element_loop<V>(y, n, store, compute);
+  }
 }
 template <class V, class Op>
 void forward_loop(const typename V::T* x, typename V::T* y, std::size_t n, const Params& p,
@@ -141,16 +190,35 @@ template <class V, class Op, bool FromY, int K>
 FASTACT_FLATTEN void backward_elements(const Op& op, const typename V::T* dy,
                                        const typename V::T* xy, typename V::T* dx,
                                        std::size_t n, Store store) {
-  element_loop<V>(dx, n, store, [&](std::size_t i, std::size_t m) {
+  // A NaN gradient and a NaN input can meet: always canonical.
+  const auto compute = [&](std::size_t i, std::size_t m) {
     const V g = load_lanes<V>(dy + i, m);
     const V v = load_lanes<V>(xy + i, m);
-    // A NaN gradient and a NaN input can meet: always canonical.
     if constexpr (FromY) {
       return canonical_nan(op.backward_from_y(v, g));
     } else {
       return canonical_nan(backward_from_x_variant<K>(op, v, g));
     }
-  });
+  };
+  constexpr double bound = FromY ? 0 : FastBoundsOf<Op, K>::value.backward;
+  if constexpr (bound > 0) {
+    element_loop<V>(dx, n, store, compute, [&](std::size_t i, V (&r)[4]) {
+      V v[4], g[4];
+      for (std::size_t k = 0; k < 4; ++k) {
+        v[k] = V::load(xy + i + k * V::kLanes);
+        g[k] = V::load(dy + i + k * V::kLanes);
+      }
+      if (within_fast_bound(v, bound)) {
+        for (std::size_t k = 0; k < 4; ++k)
+          r[k] = canonical_nan(op.template backward_fast<K>(v[k], g[k]));
+      } else {
+        for (std::size_t k = 0; k < 4; ++k)
+          r[k] = canonical_nan(backward_from_x_variant<K>(op, v[k], g[k]));
+      }
+    });
+  } else {
+    element_loop<V>(dx, n, store, compute);
+  }
 }
 template <class V, class Op, bool FromY>
 void backward_loop(const typename V::T* dy, const typename V::T* xy, typename V::T* dx,
