@@ -12,7 +12,7 @@ import pytest
 
 import fastact
 from _layout_helpers import ACTIVATIONS, FROM_Y, assert_bitwise, grads, kwargs, values
-from fastact import _core
+from fastact import _catalog, _core
 
 DEF_FILE = Path(__file__).resolve().parents[1] / "cpp" / "common" / "activations.def"
 
@@ -32,7 +32,7 @@ PYTORCH_PARAMS = {
 PYTORCH_NO_PARAMS = ("relu", "relu6", "hardsigmoid", "sigmoid", "tanh", "softsign", "selu",
                      "logsigmoid", "silu", "mish", "hardswish", "tanhshrink")
 INFO_KEYS = {"name", "params", "required_params", "formula", "derivative", "backward_from_y",
-             "max_ulp", "measured_ulp", "kinks", "special_values", "notes"}
+             "max_ulp", "measured_ulp", "float32_tables", "kinks", "special_values", "notes"}
 
 acts = pytest.mark.parametrize("name", ACTIVATIONS)
 P = inspect.Parameter
@@ -203,6 +203,26 @@ def test_measured_error_is_within_the_stated_bound(name):
     info = fastact.info(name)
     for dtype in ("float32", "float64"):
         assert 0 <= info["measured_ulp"][dtype] <= info["max_ulp"][dtype], (name, dtype)
+
+
+def test_float32_forms_are_described_and_measured():
+    """The activations with float32 tables name the ISAs that use them (those whose lookup is
+    one operation, as the core reports), and both forms' measured errors are within bound."""
+    with_tables = sorted(i for i, on in _core.FLOAT32_TABLES.items() if on)
+    assert set(_core.FLOAT32_TABLES) == set(fastact.available_isas())
+    assert with_tables == ["avx512", "scalar"]
+    names = [*fastact.activations(), *fastact.activations(structured=True)]
+    two_forms = [n for n in names if fastact.info(n)["float32_tables"]]
+    assert set(two_forms) == set(_catalog.MEASURED_ULP_COMPUTED)
+    assert {"sigmoid", "tanh", "silu", "gelu"} <= set(two_forms)
+    for name in names:
+        info = fastact.info(name)
+        assert info["float32_tables"] in ([], with_tables), name
+        if name in two_forms:
+            assert 0 < _catalog.MEASURED_ULP_COMPUTED[name] <= info["max_ulp"]["float32"]
+            table_form = fastact.get_isa() in with_tables
+            expect = (_catalog.MEASURED_ULP if table_form else _catalog.MEASURED_ULP_COMPUTED)[name]
+            assert info["measured_ulp"]["float32"] == (expect[0] if table_form else expect)
 
 
 def test_structured_activations_in_the_catalogue():

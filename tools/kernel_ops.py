@@ -28,6 +28,7 @@ from pathlib import Path
 
 FREE = re.compile(r"^v(movap|movup|movdq|broadcast|zeroupper|mov[sd]?\b)")
 MASKED = re.compile(r"\{%k[1-7]\}")
+LANES = {"avx2": 8, "avx512": 16}  # float32 lanes per vector
 INSN = re.compile(r"^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$")
 
 
@@ -105,8 +106,9 @@ def main() -> None:
     ap.add_argument("names", nargs="*")
     ap.add_argument("--ghz", type=float, default=3.3)
     ap.add_argument("--ports", type=int, default=2)
+    ap.add_argument("--isa", choices=sorted(LANES), default="avx512")
     args = ap.parse_args()
-    obj = next(Path(args.build).rglob("isa_avx512.cpp.o"))
+    obj = next(Path(args.build).rglob(f"isa_{args.isa}.cpp.o"))
     dump = subprocess.run(["objdump", "-d", "--no-show-raw-insn", "-C", str(obj)],
                           capture_output=True, text=True, check=True).stdout
     funcs = functions(dump)
@@ -114,9 +116,9 @@ def main() -> None:
     # ops with run-time variants (loop-inl.hpp), the element loop of each variant K apart:
     # forward_elements<VecF32, Op<VecF32>, K> / backward_elements<..., false, K>.
     pattern = re.compile(
-        r"^void fastact::avx512::\(anonymous namespace\)::(forward|backward)_(?:loop|elements)<"
-        r"fastact::avx512::\(anonymous namespace\)::VecF32, "
-        r"fastact::avx512::\(anonymous namespace\)::(\w+)<[^>]*>(?: >|, false>|, (?:false, )?(\d+)>)")
+        rf"^void fastact::{args.isa}::\(anonymous namespace\)::(forward|backward)_(?:loop|elements)<"
+        rf"fastact::{args.isa}::\(anonymous namespace\)::VecF32, "
+        rf"fastact::{args.isa}::\(anonymous namespace\)::(\w+)<[^>]*>(?: >|, false>|, (?:false, )?(\d+)>)")
     rows = []
     for name, insns in funcs.items():
         m = pattern.match(name)
@@ -130,7 +132,7 @@ def main() -> None:
     print(f"{'activation':12s} {'direction':9s} {'variant':>7s} {'ops/vector':>10s} "
           f"{'bound Gelem/s':>14s}")
     for act, direction, variant, ops in sorted(rows):
-        bound = 16 * args.ports * args.ghz / ops if ops else float("inf")
+        bound = LANES[args.isa] * args.ports * args.ghz / ops if ops else float("inf")
         print(f"{act:12s} {direction:9s} {variant:7d} {ops:10.1f} {bound:14.2f}")
 
 

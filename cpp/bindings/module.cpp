@@ -234,6 +234,10 @@ PYBIND11_MODULE(_core, m) {
   for (int i = 0; i < kNumActivations; ++i)
     from_y.append(kernels_scalar()->act[i].f32.backward_from_y != nullptr);
   m.attr("BACKWARD_FROM_Y") = py::tuple(from_y);
+  py::dict tables;
+  for (int i = 0; i < kNumIsas; ++i)
+    tables[isa_name(static_cast<Isa>(i))] = kernel_table(static_cast<Isa>(i))->float32_tables;
+  m.attr("FLOAT32_TABLES") = tables;
 
   m.def("forward", &forward, py::arg("act"), py::arg("x"), py::arg("out"), py::arg("threads"),
         py::arg("p0") = 0.0, py::arg("p1") = 0.0, py::arg("p2") = 0.0, py::arg("p3") = 0.0);

@@ -51,6 +51,10 @@ constexpr int kNumActivations = static_cast<int>(Act::count);
 
 struct KernelTable {
   const char* isa;
+  // Whether the float32 kernels use per-interval tables (kFloat32Tables in
+  // kernels/math-inl.hpp) or computed forms: both meet the documented bounds, but the bits of
+  // the activations that have tables differ between the two (fastact.info: float32_tables).
+  bool float32_tables;
   ActivationKernels act[kNumActivations];
   // Plain copies through the same load/store path, for the benchmark's bandwidth bound and
   // for the non-temporal store decision.

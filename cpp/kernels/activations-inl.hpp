@@ -218,12 +218,33 @@ struct Softshrink {
   }
 };
 
+// How the sigmoid family divides by d = 1 + e in [1, 2]: the float32 computed form (no
+// tables) by a division (vdivps: about one cycle per ymm on Zen 3, where the division-free
+// reciprocal costs four FMAs), everything else division-free (reciprocal_1_to_2).
+template <class V>
+constexpr Denominator kSigmoidDenominator =
+    std::is_same_v<typename V::T, float> && !kFloat32Tables<V> ? Denominator::any
+                                                               : Denominator::one_to_two;
+// 1/d within about 1 ulp, for the gradients.
+template <class V>
+V sigmoid_reciprocal(V d) {
+  if constexpr (kSigmoidDenominator<V> == Denominator::any) {
+    return V::set(1) / d;
+  } else {
+    return reciprocal_1_to_2<Precision::full>(d);
+  }
+}
+// The float32 computed forms skip ldexp's second scaling where no lane's exp is subnormal.
+constexpr double kFloat32NormalExpBound = -kExpNormalMinArg<float>;
+
 // sigmoid: y = 1 / (1 + exp(-x)); dy/dx = y (1 - y).
-// float32 for |x| <= 11.24: sigmoid(-|x|) from kSigmoidTable (per-interval polynomials,
-// math-inl.hpp), 1 - it for x >= 0.
+// float32 with tables (kFloat32Tables) for |x| <= 11.24: sigmoid(-|x|) from kSigmoidTable
+// (per-interval polynomials, math-inl.hpp), 1 - it for x >= 0.
 // Otherwise evaluated on a = |x| so exp never overflows: with e = exp(-a) and d = 1 + e held
 // exactly as a two-term sum, y = 1/d for x >= 0 and e/d for x < 0, each by one corrected
-// quotient.
+// quotient. float32 without tables divides by d (kSigmoidDenominator), which also makes
+// sigmoid(x) round to 1 wherever e is below half an ulp of 1 (softplus relies on it), and
+// for |x| <= 87 exp scales by 2^n once (exp_nonpositive_normal).
 // The derivative from x is e / (1 + e)^2, accurate in both tails (y(1 - y) from y loses
 // the relative accuracy of the small factor once y rounds near 1).
 // NaN -> NaN; sigmoid(-inf) = 0, sigmoid(inf) = 1.
@@ -237,7 +258,7 @@ struct Sigmoid {
   static constexpr NaNPolicy kNaN = NaNPolicy::single_source;
   explicit Sigmoid(const Params&) {}
   V forward(V x) const {
-    if constexpr (std::is_same_v<typename V::T, float>) {
+    if constexpr (kFloat32Tables<V>) {
       return complement_where_nonnegative(x, negative_float(x));
     } else {
       return forward_exp(x);
@@ -258,40 +279,55 @@ struct Sigmoid {
     const V e = exp_nonpositive(na);
     return select(tail, fnma(e, e, e), g);
   }
-  // float32: the table alone where no lane reaches the tail (FastBounds, loop-inl.hpp).
+  // float32: the table alone where no lane reaches the tail, or the computed form with one
+  // scaling of exp where no lane's exp is subnormal (FastBounds, loop-inl.hpp).
+  static constexpr bool kFloat32 = std::is_same_v<typename V::T, float>;
   template <int>
   static constexpr FastBounds fast_bounds() {
-    constexpr double bound = std::is_same_v<typename V::T, float> ? -kSigmoidTableMinArg : 0;
+    constexpr double bound = kFloat32Tables<V> ? -kSigmoidTableMinArg
+                             : kFloat32                ? kFloat32NormalExpBound
+                                                       : 0;
     return {bound, bound};
   }
   template <int>
   V forward_fast(V x) const {
-    return complement_where_nonnegative(x, negative_table(x));
+    if constexpr (kFloat32Tables<V>) {
+      return complement_where_nonnegative(x, negative_table(x));
+    } else {
+      return forward_exp(x, exp_nonpositive_normal(negative_abs(x)));
+    }
   }
   template <int>
   V backward_fast(V x, V dy) const {
-    const V g = negative_table(x);
-    return dy * fnma(g, g, g);
+    if constexpr (kFloat32Tables<V>) {
+      const V g = negative_table(x);
+      return dy * fnma(g, g, g);
+    } else {
+      return backward_exp(exp_nonpositive_normal(negative_abs(x)), dy);
+    }
   }
-  V forward_exp(V x) const {
+  V forward_exp(V x) const { return forward_exp(x, exp_nonpositive(negative_abs(x))); }
+  // From e = exp(-|x|).
+  V forward_exp(V x, V e) const {
     const V one = V::set(1);
-    const V e = exp_nonpositive(negative_abs(x));
     const TwoSum<V> d = fast_two_sum(one, e);
     const V numerator = select(x >= V::set(0), one, e);
     // The numerator is 1 or e in [0, 1] (NaN only with x): no special quotients to keep;
     // the denominator is in [1, 2].
-    return divide_by_double_word<V, false, Denominator::one_to_two>(numerator, d.s, d.err);
+    return divide_by_double_word<V, false, kSigmoidDenominator<V>>(numerator, d.s, d.err);
+  }
+  static V backward_exp(V e, V dy) {
+    const V r = sigmoid_reciprocal(V::set(1) + e);
+    return dy * (e * r * r);
   }
   V backward_from_x(V x, V dy) const {
-    if constexpr (std::is_same_v<typename V::T, float>) {
+    if constexpr (kFloat32Tables<V>) {
       // g (1 - g) with g = sigmoid(-|x|): the small factor is g itself, so both tails keep
       // their relative accuracy.
       const V g = negative_float(x);
       return dy * fnma(g, g, g);
     } else {
-      const V e = exp_nonpositive(negative_abs(x));
-      const V r = reciprocal_1_to_2<Precision::full>(V::set(1) + e);
-      return dy * (e * r * r);
+      return backward_exp(exp_nonpositive(negative_abs(x)), dy);
     }
   }
   V backward_from_y(V y, V dy) const { return dy * (y * (V::set(1) - y)); }
@@ -310,13 +346,12 @@ struct Sigmoid {
 template <class V>
 struct Tanh {
   static constexpr bool kBackwardFromY = true;
-  // float32: the table path's NaN descends from |x| alone.
-  static constexpr NaNPolicy kNaN = std::is_same_v<typename V::T, float>
-                                         ? NaNPolicy::single_source
-                                         : NaNPolicy::canonical;
+  // float32 table: the NaN descends from |x| alone.
+  static constexpr NaNPolicy kNaN =
+      kFloat32Tables<V> ? NaNPolicy::single_source : NaNPolicy::canonical;
   explicit Tanh(const Params&) {}
   V forward(V x) const {
-    if constexpr (std::is_same_v<typename V::T, float>) {
+    if constexpr (kFloat32Tables<V>) {
       return tanh_float_table(x);
     } else {
       const V one = V::set(1);
@@ -375,7 +410,9 @@ struct Softsign {
 // num = 1 for z >= 0 and e for z < 0. times(m) forms m * sigmoid(z) from the unscaled
 // mantissa and scales last, so a result in the subnormal range (x sigmoid(x) for x < -87 in
 // float32) is rounded once instead of inheriting the lost bits of a subnormal e.
-template <class V>
+// kNormal: for |z| <= kFloat32NormalExpBound (2^n normal, and so is every scaled result):
+// each scaling is one multiplication by 2^n, the same bits as ldexp there.
+template <class V, bool kNormal = false>
 struct SigmoidParts {
   V e, num_mantissa, shift;
   TwoSum<V> d;
@@ -387,9 +424,16 @@ struct SigmoidParts {
   SigmoidParts(V z, V z_lo) : positive(z >= V::set(0)) {
     init(exp_parts_nonpositive(negative_abs(z), select(positive, -z_lo, z_lo)));
   }
+  static V scale(V p, V n) {
+    if constexpr (kNormal) {
+      return p * pow2_integral(n);
+    } else {
+      return ldexp(p, n);
+    }
+  }
   void init(const ExpParts<V>& p) {
     const V one = V::set(1);
-    e = ldexp(p.mantissa, p.exponent);
+    e = scale(p.mantissa, p.exponent);
     d = fast_two_sum(one, e);
     num_mantissa = select(positive, one, p.mantissa);
     shift = select(positive, V::set(0), p.exponent);
@@ -399,17 +443,13 @@ struct SigmoidParts {
   V times(V m) const {
     const V n = num_mantissa * m;
     const V n_lo = fma(num_mantissa, m, -n);
-    return ldexp(divide_double_word<V, true, Denominator::one_to_two>(n, n_lo, d.s, d.err),
+    return scale(divide_double_word<V, true, kSigmoidDenominator<V>>(n, n_lo, d.s, d.err),
                  shift);
   }
   // For gradients (8 ulp budget): m * sigmoid(z) and 1 - sigmoid(z) from one reciprocal of
   // d (about 1 ulp) and plain products, m * sigmoid(z) still scaled last; within 3 ulp.
-  V gradient_times(V m) const {
-    return ldexp((num_mantissa * m) * reciprocal_1_to_2<Precision::full>(d.s), shift);
-  }
-  V one_minus_sigmoid() const {
-    return select(positive, e, V::set(1)) * reciprocal_1_to_2<Precision::full>(d.s);
-  }
+  V gradient_times(V m) const { return scale((num_mantissa * m) * sigmoid_reciprocal(d.s), shift); }
+  V one_minus_sigmoid() const { return select(positive, e, V::set(1)) * sigmoid_reciprocal(d.s); }
 };
 
 // elu(alpha): y = x for x > 0, alpha * expm1(x) otherwise;
@@ -615,22 +655,22 @@ struct Swish {
   // quietened; otherwise x and -|x| meet in the quotient.
   static constexpr NaNPolicy kNaN[kVariants] = {
       NaNPolicy::canonical,
-      std::is_same_v<typename V::T, float> ? NaNPolicy::single_source : NaNPolicy::canonical};
+      kFloat32Tables<V> ? NaNPolicy::single_source : NaNPolicy::canonical};
   V beta;
   bool unit_beta;
   explicit Swish(const Params& p)
       : beta(V::set(typename V::T(p.v[0]))), unit_beta(typename V::T(p.v[0]) == 1) {}
   explicit Swish(V beta_) : beta(beta_), unit_beta(true) {}
   int variant() const { return unit_beta ? 1 : 0; }
-  template <int K>
-  SigmoidParts<V> parts(V x) const {
-    if constexpr (K == 1) return SigmoidParts<V>(x);
+  template <int K, bool kNormal = false>
+  SigmoidParts<V, kNormal> parts(V x) const {
+    if constexpr (K == 1) return SigmoidParts<V, kNormal>(x);
     const V z = beta * x;
-    return SigmoidParts<V>(z, finite_or_zero(fma(beta, x, -z)));  // z + z_lo = beta x
+    return SigmoidParts<V, kNormal>(z, finite_or_zero(fma(beta, x, -z)));  // z + z_lo = beta x
   }
   template <int K>
   V forward_as(V x) const {
-    if constexpr (K == 1 && std::is_same_v<typename V::T, float>) {
+    if constexpr (K == 1 && kFloat32Tables<V>) {
       // float32 silu: kSiluTable for |x| <= kSiluTableMaxAbsArg (1e-4 of N(0, 3^2) inputs
       // lie outside); outside it silu_tail, for the lanes that need it only when some lane
       // does.
@@ -638,38 +678,62 @@ struct Swish {
       const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, silu_tail(x), y) : y;
     }
+    if constexpr (kComputedFast<K>) {
+      // the lanes within the fast path's range as it computes them (its bits, by design)
+      const V y = parts<K>(x).times(x);
+      return select(abs(x) <= V::set(kFloat32NormalExpBound), forward_fast<K>(x), y);
+    }
     return parts<K>(x).times(x);
   }
   template <int K>
   V backward_from_x_as(V x, V dy) const {
-    if constexpr (K == 1 && std::is_same_v<typename V::T, float>) {
+    if constexpr (K == 1 && kFloat32Tables<V>) {
       // float32 silu': kSiluGradTable (silu'(-|x|), then 1 - it for x > 0) on the forward
       // table's range, the same fallback.
       const V d = backward_fast<K>(x, dy);
       const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, backward_by_quotient<K>(x, dy), d) : d;
     }
+    if constexpr (kComputedFast<K>) {
+      const V d = backward_by_quotient<K>(x, dy);
+      return select(abs(x) <= V::set(kFloat32NormalExpBound), backward_fast<K>(x, dy), d);
+    }
     return backward_by_quotient<K>(x, dy);
   }
-  // float32 silu: the tables alone where no lane leaves them (FastBounds).
+  // float32 silu: the tables alone where no lane leaves them; without tables, the quotient
+  // with single scalings where no lane's exp is subnormal (FastBounds).
+  // silu in float32 without tables: the fast path is the quotient with single scalings.
+  template <int K>
+  static constexpr bool kComputedFast =
+      K == 1 && std::is_same_v<typename V::T, float> && !kFloat32Tables<V>;
   template <int K>
   static constexpr FastBounds fast_bounds() {
-    constexpr double bound =
-        K == 1 && std::is_same_v<typename V::T, float> ? kSiluTableMaxAbsArg : 0;
+    constexpr double bound = K == 1 && kFloat32Tables<V> ? kSiluTableMaxAbsArg
+                             : kComputedFast<K>          ? kFloat32NormalExpBound
+                                                         : 0;
     return {bound, bound};
   }
   template <int K>
   V forward_fast(V x) const {
-    return uniform_table_polynomial(kSiluTable, kSiluTableInvWidth, x);
+    if constexpr (kFloat32Tables<V>) {
+      return uniform_table_polynomial(kSiluTable, kSiluTableInvWidth, x);
+    } else {
+      return parts<K, true>(x).times(x);
+    }
   }
   template <int K>
   V backward_fast(V x, V dy) const {
-    const V g = uniform_table_polynomial(kSiluGradTable, kSiluGradTableInvWidth, negative_abs(x));
-    return dy * complement_where_nonnegative(x, g);
+    if constexpr (kFloat32Tables<V>) {
+      const V g =
+          uniform_table_polynomial(kSiluGradTable, kSiluGradTableInvWidth, negative_abs(x));
+      return dy * complement_where_nonnegative(x, g);
+    } else {
+      return backward_by_quotient<K, true>(x, dy);
+    }
   }
-  template <int K>
+  template <int K, bool kNormal = false>
   V backward_by_quotient(V x, V dy) const {
-    const SigmoidParts<V> p = parts<K>(x);
+    const SigmoidParts<V, kNormal> p = parts<K, kNormal>(x);
     const V z = K == 1 ? x : beta * x;
     const V one_minus_s = p.one_minus_sigmoid();
     // |1 + z (1 - s)| is at most about |z|. Where z is so large that the product with dy
@@ -827,13 +891,13 @@ struct Tanhshrink {
   static constexpr bool kBackwardFromY = false;
   explicit Tanhshrink(const Params&) {}
   V forward(V x) const {
-    if constexpr (std::is_same_v<typename V::T, float>) {
+    if constexpr (kFloat32Tables<V>) {
       return tanhshrink_float_table(x);
     } else {
-      return forward_float64(x);
+      return forward_computed(x);
     }
   }
-  V forward_float64(V x) const {
+  V forward_computed(V x) const {
     const V one = V::set(1);
     const V a = abs(x);
     // Below the threshold: a^3 Q(a^2), only Q's rounding and the final one.
@@ -851,9 +915,9 @@ struct Tanhshrink {
     return select(x == V::set(0), V::set(0), bit_xor(y, sign_bit(x)));
   }
   V backward_from_x(V x, V dy) const {
-    // float32: tanh(|x|) from the table, its sign irrelevant under the square.
+    // float32 table: tanh(|x|), its sign irrelevant under the square.
     V t;
-    if constexpr (std::is_same_v<typename V::T, float>) {
+    if constexpr (kFloat32Tables<V>) {
       t = tanh_magnitude_float_table(x);
     } else {
       t = Tanh<V>(Params{}).forward(x);
@@ -916,6 +980,27 @@ SigmoidParts<V> gelu_tanh_parts(V x) {
 // Measured (tools/fit_erf.py, exact emulation): 2.07 ulp float64.
 template <class T>
 struct GeluErfConstants;
+template <>
+struct GeluErfConstants<float> {
+  static constexpr float kInvSqrt2Hi = 0x1.6a09e6p-1f;
+  static constexpr float kInvSqrt2Lo = 0x1.9fcef4p-27f;
+  static constexpr float kGeluW0 = 0x1p-1f;
+  static constexpr float kBound[3] = {0x1p+0f, 0x1.ap+0f, 0x1.7p+1f};
+  static constexpr float kShift[4] = {0x1.496p-1f, 0x1.50cp+0f, 0x1.f6p-3f, 0x0p+0f};
+  static constexpr int kDegree = 7;
+  static constexpr float kH[4][8] = {
+      {0x1.ff72c6p-3f, 0x1.91da56p-3f, -0x1.60a788p-3f, 0x1.f5376cp-4f, -0x1.35104ap-4f,
+       0x1.56b1ap-5f, -0x1.53da98p-6f, 0x1.da270ep-8f},
+      {0x1.51cp-2f, 0x1.1a547p-4f, -0x1.858038p-5f, 0x1.be2c78p-6f, -0x1.c39c7cp-7f,
+       0x1.a0b276p-8f, -0x1.6f9088p-9f, 0x1.2b392cp-10f},
+      {0x1.727226p-2f, -0x1.e8049p-4f, 0x1.804f1ep-4f, -0x1.a69f2ap-4f, 0x1.1883eap-3f,
+       -0x1.a8fe38p-3f, 0x1.897d48p-2f, -0x1.54a8fap-1f},
+      {0x1.988452p-2f, -0x1.988226p-3f, 0x1.32086p-2f, -0x1.77918ap-1f, 0x1.22da08p+1f,
+       -0x1.a96e46p+2f, 0x1.9fa3f4p+3f, -0x1.40279ep+3f},
+  };
+  static constexpr float kQ[5] = {0x1.988452p-2f, -0x1.1057bp-4f, 0x1.46aeaep-7f,
+                                  -0x1.33d524p-10f, 0x1.970a12p-14f};
+};
 template <>
 struct GeluErfConstants<double> {
   static constexpr double kInvSqrt2Hi = 0x1.6a09e667f3bcdp-1;
@@ -1051,7 +1136,7 @@ struct Gelu {
   static constexpr int kVariants = 2;
   // float32 erf form: every NaN comes from the table path on |x| (NaN fails the tail test).
   static constexpr NaNPolicy kNaN[kVariants] = {
-      std::is_same_v<T, float> ? NaNPolicy::single_source : NaNPolicy::canonical,
+      kFloat32Tables<V> ? NaNPolicy::single_source : NaNPolicy::canonical,
       NaNPolicy::canonical};
   bool tanh_form;
   explicit Gelu(const Params& p) : tanh_form(p.v[0] != 0) {}
@@ -1059,7 +1144,7 @@ struct Gelu {
   // float32 erf form: the quadratic tables alone where no lane leaves them (FastBounds).
   template <int K>
   static constexpr FastBounds fast_bounds() {
-    constexpr double bound = K == 0 && std::is_same_v<T, float> ? kGeluNegativeTableMaxArg : 0;
+    constexpr double bound = K == 0 && kFloat32Tables<V> ? kGeluNegativeTableMaxArg : 0;
     return {bound, bound};
   }
   template <int K>
@@ -1074,7 +1159,7 @@ struct Gelu {
   V forward_as(V x) const {
     const V inf = V::set(std::numeric_limits<T>::infinity());
     if constexpr (K == 1) return gelu_tanh_parts(x).times(x);
-    if constexpr (std::is_same_v<T, float>) {
+    if constexpr (kFloat32Tables<V>) {
       // kGeluNegativeTable for x >= -8.49 (0.23% of N(0, 3^2) inputs lie below); below it
       // gelu_float_table, for the lanes that need it only when some lane does.
       const V y = forward_fast<K>(x);
@@ -1111,7 +1196,7 @@ struct Gelu {
     }
     // Phi(x) + x phi(x), phi(x) = exp(-a^2) / sqrt(2 pi).
     const V inv_sqrt_2pi = V::set(T(0.3989422804014327));
-    if constexpr (std::is_same_v<T, float>) {
+    if constexpr (kFloat32Tables<V>) {
       // kGeluNegativeGradTable for |x| <= 8.49; beyond (and at +-inf, where the derivative
       // is NaN as PyTorch's) gelu_grad_float_by_k_table.
       const typename V::Mask tail = abs(x) > V::set(kGeluNegativeTableMaxArg);

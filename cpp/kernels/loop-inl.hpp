@@ -252,6 +252,7 @@ constexpr KernelSet<typename V::T> kernel_set() {
 constexpr KernelTable make_table(const char* isa) {
   return KernelTable{
       isa,
+      kFloat32Tables<VecF32>,
       {
 #define FASTACT_ACTIVATION(name, Op) {kernel_set<VecF32, Op>(), kernel_set<VecF64, Op>()},
 #include "common/activations.def"

@@ -250,6 +250,18 @@ V exp_nonpositive(V z) {
   return exp_clamped(max(V::set(ExpConstants<typename V::T>::kMinArg), z));
 }
 
+// exp(z) for kExpNormalMinArg <= z <= 0 (or NaN), where 2^n is a normal number: one
+// multiplication by it (pow2_integral) instead of ldexp's two, which only subnormal 2^n
+// need. The same bits as exp_nonpositive there (a product with a power of two rounds once
+// either way).
+template <class T>
+constexpr T kExpNormalMinArg = T(-87);  // n >= -126 (float32; float64 has room to spare)
+template <class V>
+V exp_nonpositive_normal(V z) {
+  const Ln2Reduction<V> t = reduce_ln2(z);
+  return exp_reduced(t.r) * pow2_integral(t.n);
+}
+
 // ---------------------------------------------------------------------------------------
 // expm1(z) = exp(z) - 1
 //
@@ -547,32 +559,48 @@ V negative_abs(V x) {
 }
 
 // ---------------------------------------------------------------------------------------
-// float64 tanh(a) for 0 <= a <= kTanhSmall (= atanh(1/2)): odd polynomial a + a^3 * P(a^2)
-// (float32 uses tanh_float_table).
+// tanh(a) for 0 <= a <= kTanhSmall (= atanh(1/2)): odd polynomial a + a^3 * P(a^2)
+// (float32 takes tanh_float_table where tables are cheap: kFloat32Tables).
 template <class T>
 struct TanhConstants;
+template <>
+struct TanhConstants<float> {
+  static constexpr float kSmall = 0x1.193ea8p-1f;  // RN(atanh(1/2)) = 0.5493...; fit covers it
+};
 template <>
 struct TanhConstants<double> {
   static constexpr double kSmall = 0x1.193ea7aad030bp-1;
 };
 
-// Minimax on [0, atanh(1/2)] for the relative error of tanh (2^-60.6 float64 at degree 23);
-// measured 0.69 ulp (tools/fit_polynomials.py).
+// Minimax on [0, atanh(1/2)] for the relative error of tanh (2^-29.7 float32 at degree 11,
+// 2^-60.6 float64 at degree 23); measured 0.70 / 0.69 ulp (tools/fit_polynomials.py).
 // P(a^2) = (tanh(a) - a) / a^3.
+inline VecF32 tanh_small_tail(VecF32 a2) {
+  return horner(a2, -0x1.55554ap-2f, 0x1.110ceep-3f, -0x1.b91e7ep-5f, 0x1.58e518p-6f,
+                -0x1.9921a2p-8f);
+}
 inline VecF64 tanh_small_tail(VecF64 a2) {
   return horner(a2, -0x1.555555555554fp-2, 0x1.111111111079p-3, -0x1.ba1ba1b97cb42p-5,
                 0x1.664f4859411d3p-6, -0x1.226e2f0e6f55fp-7, 0x1.d6d29aa591a88p-9,
                 -0x1.7d8fc7c1cfb1cp-10, 0x1.34834ee65c93dp-11, -0x1.e96c175418f2cp-13,
                 0x1.5d6a37c52c27dp-14, -0x1.46f93a56c0d17p-16);
 }
-// (a - tanh(a)) / a^3 = 1/3 - 2a^2/15 + ... by its Taylor series, for the float64 tanhshrink
-// (float32: kTanhshrinkHTable), which needs this quotient (not tanh) to full relative
-// accuracy up to kTanhshrinkSmall = 3/4, above which a - tanh(a) cancels by less than 5x:
-// 27 terms leave a truncation error below 2^-55 of it there.
+// (a - tanh(a)) / a^3 = 1/3 - 2a^2/15 + ... by its Taylor series, for tanhshrink's computed
+// form (float32 with cheap lookups: kTanhshrinkHTable), which needs this quotient (not
+// tanh) to full relative accuracy up to kTanhshrinkSmall = 3/4, above which a - tanh(a)
+// cancels by less than 5x: 27 terms (float64) leave a truncation error below 2^-55 of it
+// there; 14 (float32) are within 2^-25 of it, the rounding of their coefficients.
 template <class T>
 struct TanhshrinkConstants {
   static constexpr T kSmall = T(0.75);
 };
+inline VecF32 tanhshrink_small_tail(VecF32 a2) {
+  return horner(a2,
+                0x1.555556p-2f, -0x1.111112p-3f, 0x1.ba1ba2p-5f, -0x1.664f48p-6f, 0x1.226e36p-7f,
+                -0x1.d6d3dp-9f, 0x1.7da364p-10f, -0x1.355824p-11f, 0x1.f57d78p-13f,
+                -0x1.967e18p-14f, 0x1.497d8ep-15f, -0x1.0b132ep-16f, 0x1.b0f72ep-18f,
+                -0x1.5ef2dap-19f);
+}
 inline VecF64 tanhshrink_small_tail(VecF64 a2) {
   return horner(a2,
                 0x1.5555555555555p-2, -0x1.1111111111111p-3, 0x1.ba1ba1ba1ba1cp-5,
@@ -601,6 +629,12 @@ V tanh_small(V a) {
 // c0 = 0 and c1 = f'(0), so small a keep full relative accuracy. Seven lookups (vpermt2ps on
 // AVX-512) and five FMAs. Rows of a table: b, then c0 .. c5; columns: intervals.
 constexpr std::uint32_t kTableFirstIndex = (127 - 4) << 2;  // bits(2^-4) >> 21
+
+// Whether the float32 kernels of V take these tables (where a lookup is one operation:
+// kCheapLookup32) or the computed forms their float64 kernels use, with float32 constants.
+// Both meet the documented bounds; the bits differ between the two.
+template <class V>
+constexpr bool kFloat32Tables = std::is_same_v<typename V::T, float> && kCheapLookup32;
 
 template <class V, std::size_t Rows>
 V table_horner(const float (&table)[Rows][32], Index32 i, V a) {

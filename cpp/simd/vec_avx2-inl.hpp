@@ -192,6 +192,10 @@ inline VecF64 ldexp(VecF64 p, VecF64 n) {
 // and 4 (blendvps reads the sign bit: the index shifted left by 28 and 27): 7 operations,
 // against a gather that costs 20-80 cycles per 8 lanes on AMD cores (gelu 0.21 -> 0.71
 // Gelem/s at 64K on Zen 4). Higher index bits are ignored, as by AVX-512's vpermt2ps.
+// Seven operations per coefficient still make a degree-5 table polynomial cost ~55
+// operations, against ~25 for an exp and a quotient: the float32 kernels take their computed
+// forms here (sigmoid on Zen 3 at 64K: 0.31 Gelem/s by table, 1.13 computed).
+constexpr bool kCheapLookup32 = false;
 struct Index32 {
   __m256i r;
   __m256 bit3, bit4;  // the index bits 3 and 4 in the sign position

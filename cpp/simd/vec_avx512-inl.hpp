@@ -193,6 +193,7 @@ inline void transpose(VecF64 (&v)[8]) {
 
 // float32 tables (interface in vec_scalar-inl.hpp): vpermt2ps reads only the low 5 bits of
 // each index, so no masking; vpsubusw saturates each 16-bit half (the high one is 0 - 0).
+constexpr bool kCheapLookup32 = true;  // one vpermt2ps
 struct Index32 {
   __m512i r;
 };

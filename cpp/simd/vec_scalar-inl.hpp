@@ -26,7 +26,10 @@
 //     ((bits(a) >> 21) - first) saturated at 0, modulo 32 (a >= 0: exponent and top two
 //     mantissa bits); rounded_index(v) -> Index32, the low 5 bits of v's bit pattern
 //     (v = k + 1.5 * 2^23 for an integer k: k modulo 32);
-//     lookup32(table, i) -> table[i] for a 64-byte aligned float[32]
+//     lookup32(table, i) -> table[i] for a 64-byte aligned float[32];
+//     kCheapLookup32: whether lookup32 is one operation (an array index, AVX-512's
+//     vpermt2ps) rather than several (AVX2: four permutes and three blends), which decides
+//     whether the float32 kernels take their per-interval tables or their computed forms
 //   Widened f32 -> f64: widen(VecF32) -> WidePair {lo, hi} (lanes in order), narrow(pair)
 //   ldexp(p, n): p * 2^n rounded once, for integral n with |n| <= 2 * (max exponent - 1)
 //     (AVX-512 uses vscalef; the others multiply by 2^(n/2) then 2^(n - n/2), the first
@@ -159,6 +162,7 @@ template <class T> ScalarVec<T> ldexp(ScalarVec<T> p, ScalarVec<T> n) {
   return (p * pow2_integral(n1)) * pow2_integral(n - n1);
 }
 
+constexpr bool kCheapLookup32 = true;  // an array index
 struct Index32 {
   std::uint32_t r;
 };

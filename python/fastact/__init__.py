@@ -27,6 +27,9 @@ from ._core import (
     BACKWARD_FROM_Y as _CORE_FROM_Y,
 )
 from ._core import (
+    FLOAT32_TABLES as _FLOAT32_TABLES,
+)
+from ._core import (
     available_isas,
     get_isa,
     get_num_threads,
@@ -67,6 +70,10 @@ def info(name: str) -> dict:
         from_y = name in _catalog.STRUCTURED_FROM_Y
     else:
         from_y = bool(_CORE_FROM_Y[_CORE_NAMES.index(name)])
+    tables = sorted(i for i, on in _FLOAT32_TABLES.items() if on) if act.float32_tables else []
+    measured = _catalog.MEASURED_ULP[name]
+    if act.float32_tables and get_isa() not in tables:
+        measured = (_catalog.MEASURED_ULP_COMPUTED[name], measured[1])
     return {
         "name": act.name,
         "params": {p: (None if d is REQUIRED else d) for p, d in act.params},
@@ -75,7 +82,9 @@ def info(name: str) -> dict:
         "derivative": act.derivative,
         "backward_from_y": from_y,
         "max_ulp": {"float32": act.max_ulp[0], "float64": act.max_ulp[1]},
-        "measured_ulp": dict(zip(("float32", "float64"), _catalog.MEASURED_ULP[name], strict=True)),
+        # of the active ISA's kernels (float32: its form, see float32_tables)
+        "measured_ulp": dict(zip(("float32", "float64"), measured, strict=True)),
+        "float32_tables": tables,
         "kinks": act.kinks,
         "special_values": act.special,
         "notes": act.notes,
