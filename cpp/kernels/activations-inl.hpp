@@ -410,9 +410,7 @@ struct Softsign {
 // num = 1 for z >= 0 and e for z < 0. times(m) forms m * sigmoid(z) from the unscaled
 // mantissa and scales last, so a result in the subnormal range (x sigmoid(x) for x < -87 in
 // float32) is rounded once instead of inheriting the lost bits of a subnormal e.
-// kNormal: for |z| <= kFloat32NormalExpBound (2^n normal, and so is every scaled result):
-// each scaling is one multiplication by 2^n, the same bits as ldexp there.
-template <class V, bool kNormal = false>
+template <class V>
 struct SigmoidParts {
   V e, num_mantissa, shift;
   TwoSum<V> d;
@@ -424,16 +422,9 @@ struct SigmoidParts {
   SigmoidParts(V z, V z_lo) : positive(z >= V::set(0)) {
     init(exp_parts_nonpositive(negative_abs(z), select(positive, -z_lo, z_lo)));
   }
-  static V scale(V p, V n) {
-    if constexpr (kNormal) {
-      return p * pow2_integral(n);
-    } else {
-      return ldexp(p, n);
-    }
-  }
   void init(const ExpParts<V>& p) {
     const V one = V::set(1);
-    e = scale(p.mantissa, p.exponent);
+    e = ldexp(p.mantissa, p.exponent);
     d = fast_two_sum(one, e);
     num_mantissa = select(positive, one, p.mantissa);
     shift = select(positive, V::set(0), p.exponent);
@@ -443,12 +434,12 @@ struct SigmoidParts {
   V times(V m) const {
     const V n = num_mantissa * m;
     const V n_lo = fma(num_mantissa, m, -n);
-    return scale(divide_double_word<V, true, kSigmoidDenominator<V>>(n, n_lo, d.s, d.err),
+    return ldexp(divide_double_word<V, true, kSigmoidDenominator<V>>(n, n_lo, d.s, d.err),
                  shift);
   }
   // For gradients (8 ulp budget): m * sigmoid(z) and 1 - sigmoid(z) from one reciprocal of
   // d (about 1 ulp) and plain products, m * sigmoid(z) still scaled last; within 3 ulp.
-  V gradient_times(V m) const { return scale((num_mantissa * m) * sigmoid_reciprocal(d.s), shift); }
+  V gradient_times(V m) const { return ldexp((num_mantissa * m) * sigmoid_reciprocal(d.s), shift); }
   V one_minus_sigmoid() const { return select(positive, e, V::set(1)) * sigmoid_reciprocal(d.s); }
 };
 
@@ -646,6 +637,33 @@ V silu_tail(V x) {
   return select(x > V::set(0), positive, negative);
 }
 
+// silu for |x| <= kFloat32NormalExpBound (the float32 computed form's fast path), where
+// e = exp(-|x|) and every product below are normal numbers, so nothing needs scaling:
+// x num / d with num = 1 (x >= 0) or e and d = 1 + e exact as s + err, one corrected
+// quotient of the exact two-term product x num; x's sign bit keeps silu(-0) = -0 (the
+// correction adds +0), every other result already has x's sign.
+template <class V>
+V silu_normal(V x) {
+  const V e = exp_nonpositive_normal(negative_abs(x));
+  const TwoSum<V> d = fast_two_sum(V::set(1), e);
+  const V num = select(x >= V::set(0), V::set(1), e);
+  const V n = x * num;
+  const V q = divide_double_word<V, false, kSigmoidDenominator<V>>(n, fma(x, num, -n), d.s, d.err);
+  return bit_or(q, sign_bit(x));
+}
+// Its derivative s (1 + x (1 - s)) on the same range, s = num / d and 1 - s = (e or 1) / d
+// from one reciprocal (the 8-ulp gradient budget; the factor vanishes at x = -1.2785,
+// where its relative error grows as in every form).
+template <class V>
+V silu_gradient_normal(V x) {
+  const V one = V::set(1);
+  const V e = exp_nonpositive_normal(negative_abs(x));
+  const V r = sigmoid_reciprocal(one + e);
+  const typename V::Mask positive = x >= V::set(0);
+  const V s = select(positive, one, e) * r;
+  return s * fma(x, select(positive, e, one) * r, one);
+}
+
 template <class V>
 struct Swish {
   static constexpr bool kBackwardFromY = false;
@@ -662,11 +680,11 @@ struct Swish {
       : beta(V::set(typename V::T(p.v[0]))), unit_beta(typename V::T(p.v[0]) == 1) {}
   explicit Swish(V beta_) : beta(beta_), unit_beta(true) {}
   int variant() const { return unit_beta ? 1 : 0; }
-  template <int K, bool kNormal = false>
-  SigmoidParts<V, kNormal> parts(V x) const {
-    if constexpr (K == 1) return SigmoidParts<V, kNormal>(x);
+  template <int K>
+  SigmoidParts<V> parts(V x) const {
+    if constexpr (K == 1) return SigmoidParts<V>(x);
     const V z = beta * x;
-    return SigmoidParts<V, kNormal>(z, finite_or_zero(fma(beta, x, -z)));  // z + z_lo = beta x
+    return SigmoidParts<V>(z, finite_or_zero(fma(beta, x, -z)));  // z + z_lo = beta x
   }
   template <int K>
   V forward_as(V x) const {
@@ -700,9 +718,10 @@ struct Swish {
     }
     return backward_by_quotient<K>(x, dy);
   }
-  // float32 silu: the tables alone where no lane leaves them; without tables, the quotient
-  // with single scalings where no lane's exp is subnormal (FastBounds).
-  // silu in float32 without tables: the fast path is the quotient with single scalings.
+  // float32 silu: the tables alone where no lane leaves them; without tables, silu_normal
+  // and silu_gradient_normal where no lane's exp is subnormal (FastBounds). Blocks with a
+  // lane beyond take the general quotient for those lanes only, so an element's bits never
+  // depend on its neighbours.
   template <int K>
   static constexpr bool kComputedFast =
       K == 1 && std::is_same_v<typename V::T, float> && !kFloat32Tables<V>;
@@ -718,7 +737,7 @@ struct Swish {
     if constexpr (kFloat32Tables<V>) {
       return uniform_table_polynomial(kSiluTable, kSiluTableInvWidth, x);
     } else {
-      return parts<K, true>(x).times(x);
+      return silu_normal(x);
     }
   }
   template <int K>
@@ -728,12 +747,12 @@ struct Swish {
           uniform_table_polynomial(kSiluGradTable, kSiluGradTableInvWidth, negative_abs(x));
       return dy * complement_where_nonnegative(x, g);
     } else {
-      return backward_by_quotient<K, true>(x, dy);
+      return dy * silu_gradient_normal(x);
     }
   }
-  template <int K, bool kNormal = false>
+  template <int K>
   V backward_by_quotient(V x, V dy) const {
-    const SigmoidParts<V, kNormal> p = parts<K, kNormal>(x);
+    const SigmoidParts<V> p = parts<K>(x);
     const V z = K == 1 ? x : beta * x;
     const V one_minus_s = p.one_minus_sigmoid();
     // |1 + z (1 - s)| is at most about |z|. Where z is so large that the product with dy
