@@ -1057,15 +1057,51 @@ struct GeluErfConstants<double> {
       -0x1.5fbd2d011bdf4p-25, 0x1.13ba78d9bf828p-29};
 };
 
-template <class V>
+// H's coefficients by coefficient, for lookup8 (intervals 0-3 of each row; the rest unused).
+struct GeluErfLookup {
+  alignas(32) float h[GeluErfConstants<float>::kDegree + 1][8];
+  alignas(32) float shift[8];
+};
+constexpr GeluErfLookup make_gelu_erf_lookup() {
+  using C = GeluErfConstants<float>;
+  GeluErfLookup t{};
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j <= C::kDegree; ++j) t.h[j][i] = C::kH[i][j];
+    t.shift[i] = C::kShift[i];
+  }
+  return t;
+}
+constexpr GeluErfLookup kGeluErfLookup = make_gelu_erf_lookup();
+
+// kNormal (float32 only): for |x| <= kGeluErfNormalBound, where 2^n of exp(-a^2) = m 2^n and
+// every product scaled by it are normal: each scaling is one multiplication by 2^n, and the
+// interval's coefficients come by lookup8 (the interval count of the bounds passed, as an
+// index) instead of three selects each. The same values as the general form's there.
+constexpr float kGeluErfNormalBound = 13.0f;  // a^2 = x^2/2 <= 84.5: n >= -122
+template <class V, bool kNormal = false>
 struct GeluErfParts {
   V a_hi, a_lo, h, mantissa, exponent;
   typename V::Mask small;
+  // m exp(-a^2), the product with the mantissa scaled last.
+  V exp_times(V m) const {
+    if constexpr (kNormal) {
+      return (mantissa * m) * pow2_integral(exponent);
+    } else {
+      return ldexp(mantissa * m, exponent);
+    }
+  }
+  V exp_value() const {
+    if constexpr (kNormal) {
+      return mantissa * pow2_integral(exponent);
+    } else {
+      return ldexp(mantissa, exponent);
+    }
+  }
 };
-template <class V>
-GeluErfParts<V> gelu_erf_parts(V x) {
+template <class V, bool kNormal = false>
+GeluErfParts<V, kNormal> gelu_erf_parts(V x) {
   using C = GeluErfConstants<typename V::T>;
-  GeluErfParts<V> p;
+  GeluErfParts<V, kNormal> p;
   const V ax = abs(x);
   p.a_hi = ax * V::set(C::kInvSqrt2Hi);
   p.a_lo = fma(ax, V::set(C::kInvSqrt2Lo), fma(ax, V::set(C::kInvSqrt2Hi), -p.a_hi));
@@ -1079,16 +1115,29 @@ GeluErfParts<V> gelu_erf_parts(V x) {
   const typename V::Mask m1 = p.a_hi >= V::set(C::kBound[0]);
   const typename V::Mask m2 = p.a_hi >= V::set(C::kBound[1]);
   const typename V::Mask m3 = p.a_hi >= V::set(C::kBound[2]);
-  const auto pick = [&](const typename V::T (&c)[4][C::kDegree + 1], int j) {
-    return select(m3, V::set(c[3][j]), select(m2, V::set(c[2][j]),
-                                              select(m1, V::set(c[1][j]), V::set(c[0][j]))));
-  };
-  const V shift = select(m3, V::set(C::kShift[3]),
-                         select(m2, V::set(C::kShift[2]),
-                                select(m1, V::set(C::kShift[1]), V::set(C::kShift[0]))));
-  const V v = select(m2, V::set(1) / a2 - shift, (p.a_hi - shift) + p.a_lo);
-  V h = pick(C::kH, C::kDegree);
-  for (int j = C::kDegree - 1; j >= 0; --j) h = fma(h, v, pick(C::kH, j));
+  V h, shift;
+  if constexpr (kNormal) {
+    // the interval index m1 + m2 + m3 (the masks are monotone in a) in the low bits of
+    // 1.5 * 2^23 + index
+    const V zero = V::set(0), one = V::set(1);
+    const Index32 i = rounded_index(V::set(ExpConstants<float>::kRoundMagic) + select(m1, one, zero) +
+                                    select(m2, one, zero) + select(m3, one, zero));
+    shift = lookup8(kGeluErfLookup.shift, i);
+    const V v = select(m2, V::set(1) / a2 - shift, (p.a_hi - shift) + p.a_lo);
+    h = lookup8(kGeluErfLookup.h[C::kDegree], i);
+    for (int j = C::kDegree - 1; j >= 0; --j) h = fma(h, v, lookup8(kGeluErfLookup.h[j], i));
+  } else {
+    const auto pick = [&](const typename V::T (&c)[4][C::kDegree + 1], int j) {
+      return select(m3, V::set(c[3][j]), select(m2, V::set(c[2][j]),
+                                                select(m1, V::set(c[1][j]), V::set(c[0][j]))));
+    };
+    shift = select(m3, V::set(C::kShift[3]),
+                   select(m2, V::set(C::kShift[2]),
+                          select(m1, V::set(C::kShift[1]), V::set(C::kShift[0]))));
+    const V v = select(m2, V::set(1) / a2 - shift, (p.a_hi - shift) + p.a_lo);
+    h = pick(C::kH, C::kDegree);
+    for (int j = C::kDegree - 1; j >= 0; --j) h = fma(h, v, pick(C::kH, j));
+  }
   p.h = h;
   return p;
 }
@@ -1160,19 +1209,56 @@ struct Gelu {
   bool tanh_form;
   explicit Gelu(const Params& p) : tanh_form(p.v[0] != 0) {}
   int variant() const { return tanh_form ? 1 : 0; }
-  // float32 erf form: the quadratic tables alone where no lane leaves them (FastBounds).
+  // float32 erf form: the quadratic tables alone where no lane leaves them; without tables
+  // the computed form's normal-range parts (GeluErfParts, kNormal) (FastBounds).
   template <int K>
   static constexpr FastBounds fast_bounds() {
-    constexpr double bound = K == 0 && kFloat32Tables<V> ? kGeluNegativeTableMaxArg : 0;
+    constexpr double bound = K != 0 || !std::is_same_v<T, float> ? 0
+                             : kFloat32Tables<V>                 ? kGeluNegativeTableMaxArg
+                                                                 : kGeluErfNormalBound;
     return {bound, bound};
   }
   template <int K>
   V forward_fast(V x) const {
-    return gelu_float_quadratic_table(x);
+    if constexpr (kFloat32Tables<V>) {
+      return gelu_float_quadratic_table(x);
+    } else {
+      return forward_erf<true>(x);
+    }
   }
   template <int K>
   V backward_fast(V x, V dy) const {
-    return dy * gelu_grad_float_quadratic_table(x);
+    if constexpr (kFloat32Tables<V>) {
+      return dy * gelu_grad_float_quadratic_table(x);
+    } else {
+      return backward_erf<true>(x, dy);
+    }
+  }
+  // The computed erf form (float64; float32 without tables).
+  template <bool kNormal>
+  static V forward_erf(V x) {
+    const GeluErfParts<V, kNormal> p = gelu_erf_parts<V, kNormal>(x);
+    const V x2 = x * x;
+    // x/2 + x^2 Q; the sign bit restores -0 where x/2 underflows (the result is <= 0 there).
+    const V y_small = bit_or(fma(x * gelu_small_q(x2), x, x * V::set(T(0.5))), sign_bit(x));
+    const V y_neg = -p.exp_times(p.h);
+    const V y_pos = fma(-p.exp_value(), p.h, x);
+    return select(p.small, y_small, select(x < V::set(0), y_neg, y_pos));
+  }
+  // Phi(x) + x phi(x), phi(x) = exp(-a^2) / sqrt(2 pi).
+  template <bool kNormal>
+  static V backward_erf(V x, V dy) {
+    const V inv_sqrt_2pi = V::set(T(0.3989422804014327));
+    const GeluErfParts<V, kNormal> p = gelu_erf_parts<V, kNormal>(x);
+    const V x2 = x * x;
+    const V e = p.exp_value();
+    const V d_small = fma(x, gelu_small_q(x2), V::set(T(0.5))) + x * (e * inv_sqrt_2pi);
+    // x < 0: 2^n m (h / |x| - |x| / sqrt(2 pi)), scaled last; x > 0: Phi = 1 - e h / x.
+    const V ax = abs(x);
+    const V d_neg = p.exp_times(p.h / ax - ax * inv_sqrt_2pi);
+    const V d_pos = fnma(e, p.h / x, V::set(1)) + x * (e * inv_sqrt_2pi);
+    // + 0: an underflowed derivative is +0, as PyTorch's (and the reference's).
+    return dy * (select(p.small, d_small, select(x < V::set(0), d_neg, d_pos)) + V::set(0));
   }
   template <int K>
   V forward_as(V x) const {
@@ -1186,14 +1272,7 @@ struct Gelu {
       if (!any(tail)) return y;
       return select(tail, select(x == -inf, inf - inf, gelu_float_table(x)), y);  // gelu(-inf) = NaN
     } else {
-      const GeluErfParts<V> p = gelu_erf_parts(x);
-      const V x2 = x * x;
-      // x/2 + x^2 Q; the sign bit restores -0 where x/2 underflows (the result is <= 0 there).
-      const V y_small = bit_or(fma(x * gelu_small_q(x2), x, x * V::set(T(0.5))), sign_bit(x));
-      const V y_neg = -ldexp(p.mantissa * p.h, p.exponent);
-      const V y_pos = fma(-ldexp(p.mantissa, p.exponent), p.h, x);
-      const V y = select(p.small, y_small, select(x < V::set(0), y_neg, y_pos));
-      return select(x == -inf, inf - inf, y);  // gelu(-inf) = NaN, as PyTorch
+      return select(x == -inf, inf - inf, forward_erf<false>(x));  // gelu(-inf) = NaN, as PyTorch
     }
   }
   template <int K>
@@ -1213,8 +1292,6 @@ struct Gelu {
       // An underflowed derivative is +0 (PyTorch): a zero result takes the sign of dy.
       return select(abs(x) == inf, nan, select(g == V::set(0), dy * V::set(0), g));
     }
-    // Phi(x) + x phi(x), phi(x) = exp(-a^2) / sqrt(2 pi).
-    const V inv_sqrt_2pi = V::set(T(0.3989422804014327));
     if constexpr (kFloat32Tables<V>) {
       // kGeluNegativeGradTable for |x| <= 8.49; beyond (and at +-inf, where the derivative
       // is NaN as PyTorch's) gelu_grad_float_by_k_table.
@@ -1222,17 +1299,7 @@ struct Gelu {
       if (!any(tail)) return backward_fast<K>(x, dy);
       return dy * select(tail, gelu_grad_float_by_k_table(x), gelu_grad_float_quadratic_table(x));
     } else {
-      const GeluErfParts<V> p = gelu_erf_parts(x);
-      const V x2 = x * x;
-      const V e = ldexp(p.mantissa, p.exponent);
-      const V d_small = fma(x, gelu_small_q(x2), V::set(T(0.5))) + x * (e * inv_sqrt_2pi);
-      // x < 0: 2^n m (h / |x| - |x| / sqrt(2 pi)), scaled last; x > 0: Phi = 1 - e h / x.
-      const V ax = abs(x);
-      const V d_neg = ldexp(p.mantissa * (p.h / ax - ax * inv_sqrt_2pi), p.exponent);
-      const V d_pos = fnma(e, p.h / x, V::set(1)) + x * (e * inv_sqrt_2pi);
-      // + 0: an underflowed derivative is +0, as PyTorch's (and the reference's).
-      const V d = select(p.small, d_small, select(x < V::set(0), d_neg, d_pos)) + V::set(0);
-      return select(ax == inf, nan, dy * d);
+      return select(abs(x) == inf, nan, backward_erf<false>(x, dy));
     }
   }
 };

@@ -26,6 +26,11 @@ struct NaNPolicyOf<Op, K, std::void_t<decltype(Op::kNaN)>> {
 
 // Canonical NaNs: canonical_nan(v), an operation of the vector layer (vec_*-inl.hpp).
 
+// The four vectors of an unrolled body are written out, so that their independent operation
+// chains interleave: GCC keeps a large body (the computed GELU) as a loop of four otherwise,
+// and a core with a short reorder window then runs it at its latency.
+#define FASTACT_UNROLL_BLOCK _Pragma("GCC unroll 4")
+
 // Runs body(i, lanes) over [0, n) in vector steps and hands each result vector to the store
 // policy. `compute(i, m)` returns the result vector for elements [i, i + m) (m <= kLanes),
 // `block(i, r)` the four full vectors of the unrolled body, [i, i + 4 kLanes), into r;
@@ -66,6 +71,7 @@ void element_loop(typename V::T* dest, std::size_t n, Store store, const Compute
 template <class V, class Compute>
 void element_loop(typename V::T* dest, std::size_t n, Store store, const Compute& compute) {
   element_loop<V>(dest, n, store, compute, [&](std::size_t i, V (&r)[4]) {
+    FASTACT_UNROLL_BLOCK
     for (std::size_t k = 0; k < 4; ++k) r[k] = compute(i + k * V::kLanes, V::kLanes);
   });
 }
@@ -168,6 +174,7 @@ FASTACT_FLATTEN void forward_elements(const Op& op, const typename V::T* x, type
       V v[4];
       for (std::size_t k = 0; k < 4; ++k) v[k] = V::load(x + i + k * V::kLanes);
       if (within_fast_bound(v, bound)) {
+        FASTACT_UNROLL_BLOCK
         for (std::size_t k = 0; k < 4; ++k) r[k] = finish(op.template forward_fast<K>(v[k]));
       } else {
         for (std::size_t k = 0; k < 4; ++k) r[k] = finish(forward_variant<K>(op, v[k]));
@@ -209,6 +216,7 @@ FASTACT_FLATTEN void backward_elements(const Op& op, const typename V::T* dy,
         g[k] = V::load(dy + i + k * V::kLanes);
       }
       if (within_fast_bound(v, bound)) {
+        FASTACT_UNROLL_BLOCK
         for (std::size_t k = 0; k < 4; ++k)
           r[k] = canonical_nan(op.template backward_fast<K>(v[k], g[k]));
       } else {

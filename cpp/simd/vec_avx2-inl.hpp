@@ -218,6 +218,10 @@ inline VecF32 lookup32(const float* table, Index32 i) {
   return {_mm256_blendv_ps(_mm256_blendv_ps(q0, q1, i.bit3), _mm256_blendv_ps(q2, q3, i.bit3),
                            i.bit4)};
 }
+// One vpermps (the index's low 3 bits); the unused bit3/bit4 shifts are dead code here.
+inline VecF32 lookup8(const float* table, Index32 i) {
+  return {_mm256_permutevar8x32_ps(_mm256_load_ps(table), i.r)};
+}
 
 // x = m * 2^k with 1 <= m < 2 for positive normal finite x, from the bit fields.
 struct MantExpF32 {

@@ -205,6 +205,10 @@ inline Index32 rounded_index(VecF32 v) { return {_mm512_castps_si512(v.r)}; }
 inline VecF32 lookup32(const float* table, Index32 i) {
   return {_mm512_permutex2var_ps(_mm512_load_ps(table), i.r, _mm512_load_ps(table + 16))};
 }
+// vpermps reads the low 4 bits: the 8 entries twice.
+inline VecF32 lookup8(const float* table, Index32 i) {
+  return {_mm512_permutexvar_ps(i.r, _mm512_broadcast_f32x8(_mm256_load_ps(table)))};
+}
 
 // x = m * 2^k with 1 <= m < 2 for positive normal finite x (vgetmant / vgetexp).
 struct MantExpF32 {

@@ -27,6 +27,8 @@
 //     mantissa bits); rounded_index(v) -> Index32, the low 5 bits of v's bit pattern
 //     (v = k + 1.5 * 2^23 for an integer k: k modulo 32);
 //     lookup32(table, i) -> table[i] for a 64-byte aligned float[32];
+//     lookup8(table, i) -> table[i mod 8] for a 32-byte aligned float[8] (one operation on
+//     every ISA: a short table of per-interval constants);
 //     kCheapLookup32: whether lookup32 is one operation (an array index, AVX-512's
 //     vpermt2ps) rather than several (AVX2: four permutes and three blends), which decides
 //     whether the float32 kernels take their per-interval tables or their computed forms
@@ -174,6 +176,7 @@ inline Index32 rounded_index(ScalarVec<float> v) {
   return {ScalarVec<float>::to_bits(v.r) & 31u};
 }
 inline ScalarVec<float> lookup32(const float* table, Index32 i) { return {table[i.r]}; }
+inline ScalarVec<float> lookup8(const float* table, Index32 i) { return {table[i.r & 7u]}; }
 
 template <class T>
 struct MantExp {
