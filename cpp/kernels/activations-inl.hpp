@@ -306,7 +306,17 @@ struct Sigmoid {
       return backward_exp(exp_nonpositive_normal(negative_abs(x)), dy);
     }
   }
-  V forward_exp(V x) const { return forward_exp(x, exp_nonpositive(negative_abs(x))); }
+  // e = exp(-|x|); float32 without tables scales it once where no lane of the vector needs
+  // ldexp's two steps (callers without the block fast path: glu, the sigmoid-based
+  // gradients), the same bits either way.
+  static V exp_negative_abs(V x) {
+    const V na = negative_abs(x);
+    if constexpr (kFloat32 && !kFloat32Tables<V>) {
+      if (!any(na < V::set(kExpNormalMinArg<float>))) return exp_nonpositive_normal(na);
+    }
+    return exp_nonpositive(na);
+  }
+  V forward_exp(V x) const { return forward_exp(x, exp_negative_abs(x)); }
   // From e = exp(-|x|).
   V forward_exp(V x, V e) const {
     const V one = V::set(1);
@@ -327,7 +337,7 @@ struct Sigmoid {
       const V g = negative_float(x);
       return dy * fnma(g, g, g);
     } else {
-      return backward_exp(exp_nonpositive(negative_abs(x)), dy);
+      return backward_exp(exp_negative_abs(x), dy);
     }
   }
   V backward_from_y(V y, V dy) const { return dy * (y * (V::set(1) - y)); }
