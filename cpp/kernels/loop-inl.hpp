@@ -26,10 +26,8 @@ struct NaNPolicyOf<Op, K, std::void_t<decltype(Op::kNaN)>> {
 
 // Canonical NaNs: canonical_nan(v), an operation of the vector layer (vec_*-inl.hpp).
 
-// The four vectors of an unrolled body are written out, so that their independent operation
-// chains interleave: GCC keeps a large body (the computed GELU) as a loop of four otherwise,
-// and a core with a short reorder window then runs it at its latency.
-#define FASTACT_UNROLL_BLOCK _Pragma("GCC unroll 4")
+// FASTACT_UNROLL_BLOCK (vector layer): whether the four vectors of an unrolled body are
+// written out even where GCC would keep a large body as a loop of four.
 
 // Runs body(i, lanes) over [0, n) in vector steps and hands each result vector to the store
 // policy. `compute(i, m)` returns the result vector for elements [i, i + m) (m <= kLanes),

@@ -2,6 +2,9 @@
 // Implements the interface documented in vec_scalar-inl.hpp. Included by
 // kernels/isa_avx512.cpp inside `namespace fastact::avx512 { namespace {`; no include guard.
 
+// The element loops' unrolled bodies as GCC chooses (loop-inl.hpp).
+#define FASTACT_UNROLL_BLOCK
+
 struct MaskF32 {
   __mmask16 r;
   friend MaskF32 operator&(MaskF32 a, MaskF32 b) { return {_kand_mask16(a.r, b.r)}; }

@@ -41,6 +41,11 @@
 //     (a fixed order: the structured kernels' sums depend on it for identical results).
 //   transpose(V (&v)[kLanes]): the kLanes x kLanes matrix whose rows are v[0..], transposed
 //     in place (lane j of v[i] <-> lane i of v[j]), with in-register shuffles.
+//   FASTACT_UNROLL_BLOCK: a pragma (or nothing) before the element loops' loops over the
+//     four vectors of an unrolled body.
+
+// The element loops' unrolled bodies as GCC chooses (loop-inl.hpp).
+#define FASTACT_UNROLL_BLOCK
 
 template <class T>
 struct ScalarMask {
