@@ -336,7 +336,9 @@ STRUCTURED_CATALOGUE: tuple[Activation, ...] = (
         params=(("axis", -1),),
         max_ulp=(3.0, 3.0),
         special="glu(-inf, -inf) is NaN (-inf * 0, PyTorch)",
-        notes="the gradient: a half within 3 ulp, b half within 6 ulp",
+        notes="the gradient: a half within 3 ulp, b half within 8 ulp (the sigmoid's "
+        "derivative a few roundings deep); subnormal sigmoid(b) with a large a keeps its "
+        "accuracy (scaled last)",
         float32_tables=True,
     ),
     Activation(
@@ -380,7 +382,7 @@ MEASURED_ULP: dict[str, tuple[float, float]] = {
     # structured: tools/structured_accuracy.py (every ISA, rows of 7 to 30000; the largest of
     # two sweeps) and tests/test_structured.py
     "softmax": (3.18, 3.21), "log_softmax": (3.72, 3.45), "softmin": (3.21, 3.25),
-    "glu": (2.2, 2.2), "maxout": (0.0, 0.0), "prelu": (0.5, 0.5),
+    "glu": (2.25, 2.36), "maxout": (0.0, 0.0), "prelu": (0.5, 0.5),
 }
 
 # The float32 computed forms of the activations with tables (Activation.float32_tables), on
@@ -388,7 +390,7 @@ MEASURED_ULP: dict[str, tuple[float, float]] = {
 # float32 --isa avx2` (the strided sweep for structured glu: tests/test_structured.py).
 MEASURED_ULP_COMPUTED: dict[str, float] = {
     "sigmoid": 1.27, "tanh": 0.89, "softplus": 1.50, "logsigmoid": 1.51, "silu": 1.51,
-    "swish": 1.51, "tanhshrink": 1.71, "gelu": 1.85, "glu": 2.2,
+    "swish": 1.51, "tanhshrink": 1.71, "gelu": 1.85, "glu": 2.29,
 }
 
 
