@@ -45,6 +45,7 @@ def test_info_json():
     assert d["version"] == fastact.__version__
     assert d["isa"] == fastact.get_isa()
     assert d["available_isas"] == fastact.available_isas()
+    assert d["float32_tables"] == {"scalar": True, "avx2": False, "avx512": True}
     assert d["threads"] == fastact.get_num_threads()
     assert d["compiler"] == fastact._core.build_info()["compiler"]
 

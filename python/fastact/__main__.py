@@ -43,6 +43,8 @@ def info_dict() -> dict:
         "version": fastact.__version__,
         "isa": fastact.get_isa(),
         "available_isas": fastact.available_isas(),
+        # per ISA: whether its float32 kernels use per-interval tables or computed forms
+        "float32_tables": dict(fastact._core.FLOAT32_TABLES),
         "FASTACT_ISA": os.environ.get("FASTACT_ISA"),
         "threads": fastact.get_num_threads(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
@@ -75,6 +77,8 @@ def _info(args: argparse.Namespace) -> int:
         ("fastact", d["version"]),
         ("ISA", chosen),
         ("available ISAs", available),
+        ("float32 forms", ", ".join(f"{isa}: {'tables' if on else 'computed'}"
+                                    for isa, on in d["float32_tables"].items())),
         ("threads", f"{d['threads']} (CPUs: {d['cpu_count']})"),
         ("OMP_NUM_THREADS", d["OMP_NUM_THREADS"] or "(not set)"),
         ("compiler", d["compiler"]),

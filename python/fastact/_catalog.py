@@ -386,11 +386,13 @@ MEASURED_ULP: dict[str, tuple[float, float]] = {
 }
 
 # The float32 computed forms of the activations with tables (Activation.float32_tables), on
-# the ISAs without cheap lookups (AVX2): `python -m fastact accuracy --exhaustive --dtype
-# float32 --isa avx2` (the strided sweep for structured glu: tests/test_structured.py).
+# the ISAs without cheap lookups (AVX2), over all 2^32 inputs: `python -m fastact accuracy
+# NAME --exhaustive --dtype float32 --isa avx2`. softplus and logsigmoid differ only in their
+# gradients (through the sigmoid): their forwards are the table ISAs' bits; glu by the sweep
+# of tests/test_structured.py's kind (logits N(0, s^2), s from 1 to 300).
 MEASURED_ULP_COMPUTED: dict[str, float] = {
-    "sigmoid": 1.27, "tanh": 0.89, "softplus": 1.50, "logsigmoid": 1.51, "silu": 1.51,
-    "swish": 1.51, "tanhshrink": 1.71, "gelu": 1.85, "glu": 2.29,
+    "sigmoid": 1.48, "tanh": 0.93, "softplus": 1.63, "logsigmoid": 1.63, "silu": 1.51,
+    "swish": 1.51, "tanhshrink": 1.90, "gelu": 1.85, "glu": 2.29,
 }
 
 
