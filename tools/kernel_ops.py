@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Vector operations per result vector in the built AVX-512 float32 kernels: the roofline of
-a compute-bound activation.
+"""Vector operations per result vector in the built float32 kernels of one ISA (AVX-512 by
+default, or AVX2): the roofline of a compute-bound activation.
 
-Usage:  python3 tools/kernel_ops.py [BUILD_DIR] [--ghz 3.3] [--ports 2] [NAME ...]
+Usage:  python3 tools/kernel_ops.py [--isa avx512|avx2] [--ghz 3.3] [--ports 2] [BUILD_DIR] [NAME ...]
 
-Disassembles the avx512 kernel object (objdump), finds each float32 forward and backward
+Disassembles that ISA's kernel object (objdump), finds each float32 forward and backward
 (from x) element loop (per run-time variant where an op has them, column "variant"), takes
 its main loop (an innermost loop storing four vectors per iteration, cpp/kernels/loop-inl.hpp's
 unrolled body; several where the compiler split it, none where the body is not inlined or
@@ -13,8 +13,8 @@ kernels' rarely taken fallbacks: the hot path is counted) and counts the
 instructions that occupy the vector ALU ports: arithmetic, compares, blends, permutes and
 conversions, and register moves under a mask (blends); plain loads, stores, register copies and
 broadcasts of constants are left out (they use the load/store ports or none). With P vector
-ports at F GHz a loop needing N such operations per 16-lane result vector cannot exceed
-16 * P * F / N Gelem/s, whatever the scheduling: that is the column "bound".
+ports at F GHz a loop needing N such operations per L-lane result vector (16 lanes on
+AVX-512, 8 on AVX2) cannot exceed L * P * F / N Gelem/s, whatever the scheduling: that is the column "bound".
 Measure the port throughput and clock of the machine with a zmm FMA loop (2 ports at about
 3.3 GHz on the CI machine kind: 6.5 G vector FMAs per second).
 """

@@ -223,8 +223,7 @@ struct Softshrink {
 // reciprocal costs four FMAs), everything else division-free (reciprocal_1_to_2).
 template <class V>
 constexpr Denominator kSigmoidDenominator =
-    std::is_same_v<typename V::T, float> && !kFloat32Tables<V> ? Denominator::any
-                                                               : Denominator::one_to_two;
+    kFloat32Computed<V> ? Denominator::any : Denominator::one_to_two;
 // 1/d within about 1 ulp, for the gradients.
 template <class V>
 V sigmoid_reciprocal(V d) {
@@ -281,12 +280,11 @@ struct Sigmoid {
   }
   // float32: the table alone where no lane reaches the tail, or the computed form with one
   // scaling of exp where no lane's exp is subnormal (FastBounds, loop-inl.hpp).
-  static constexpr bool kFloat32 = std::is_same_v<typename V::T, float>;
   template <int>
   static constexpr FastBounds fast_bounds() {
-    constexpr double bound = kFloat32Tables<V> ? -kSigmoidTableMinArg
-                             : kFloat32                ? kFloat32NormalExpBound
-                                                       : 0;
+    constexpr double bound = kFloat32Tables<V>     ? -kSigmoidTableMinArg
+                             : kFloat32Computed<V> ? kFloat32NormalExpBound
+                                                   : 0;
     return {bound, bound};
   }
   template <int>
@@ -311,7 +309,7 @@ struct Sigmoid {
   // gradients), the same bits either way.
   static V exp_negative_abs(V x) {
     const V na = negative_abs(x);
-    if constexpr (kFloat32 && !kFloat32Tables<V>) {
+    if constexpr (kFloat32Computed<V>) {
       if (!any(na < V::set(kExpNormalMinArg<float>))) return exp_nonpositive_normal(na);
     }
     return exp_nonpositive(na);
@@ -710,7 +708,7 @@ struct Swish {
       const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, silu_tail(x), y) : y;
     }
-    if constexpr (kComputedFast<K>) {
+    if constexpr (K == 1 && kFloat32Computed<V>) {
       // the lanes within the fast path's range as it computes them (its bits, by design)
       const V y = parts<K>(x).times(x);
       return select(abs(x) <= V::set(kFloat32NormalExpBound), forward_fast<K>(x), y);
@@ -726,7 +724,7 @@ struct Swish {
       const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, backward_by_quotient<K>(x, dy), d) : d;
     }
-    if constexpr (kComputedFast<K>) {
+    if constexpr (K == 1 && kFloat32Computed<V>) {
       const V d = backward_by_quotient<K>(x, dy);
       return select(abs(x) <= V::set(kFloat32NormalExpBound), backward_fast<K>(x, dy), d);
     }
@@ -737,13 +735,11 @@ struct Swish {
   // lane beyond take the general quotient for those lanes only, so an element's bits never
   // depend on its neighbours.
   template <int K>
-  static constexpr bool kComputedFast =
-      K == 1 && std::is_same_v<typename V::T, float> && !kFloat32Tables<V>;
-  template <int K>
   static constexpr FastBounds fast_bounds() {
-    constexpr double bound = K == 1 && kFloat32Tables<V> ? kSiluTableMaxAbsArg
-                             : kComputedFast<K>          ? kFloat32NormalExpBound
-                                                         : 0;
+    constexpr double bound = K != 1                ? 0
+                             : kFloat32Tables<V>   ? kSiluTableMaxAbsArg
+                             : kFloat32Computed<V> ? kFloat32NormalExpBound
+                                                   : 0;
     return {bound, bound};
   }
   template <int K>
@@ -1133,29 +1129,35 @@ GeluErfParts<V, kNormal> gelu_erf_parts(V x) {
   const typename V::Mask m1 = p.a_hi >= V::set(C::kBound[0]);
   const typename V::Mask m2 = p.a_hi >= V::set(C::kBound[1]);
   const typename V::Mask m3 = p.a_hi >= V::set(C::kBound[2]);
-  V h, shift;
+  // kNormal: the interval index m1 + m2 + m3 (the masks are monotone in a), in the low bits
+  // of 1.5 * 2^23 + index, for lookup8.
+  [[maybe_unused]] Index32 i;
   if constexpr (kNormal) {
-    // the interval index m1 + m2 + m3 (the masks are monotone in a) in the low bits of
-    // 1.5 * 2^23 + index
     const V zero = V::set(0), one = V::set(1);
-    const Index32 i = rounded_index(V::set(ExpConstants<float>::kRoundMagic) + select(m1, one, zero) +
-                                    select(m2, one, zero) + select(m3, one, zero));
-    shift = lookup8(kGeluErfLookup.shift, i);
-    const V v = select(m2, V::set(1) / a2 - shift, (p.a_hi - shift) + p.a_lo);
-    h = lookup8(kGeluErfLookup.h[C::kDegree], i);
-    for (int j = C::kDegree - 1; j >= 0; --j) h = fma(h, v, lookup8(kGeluErfLookup.h[j], i));
-  } else {
-    const auto pick = [&](const typename V::T (&c)[4][C::kDegree + 1], int j) {
-      return select(m3, V::set(c[3][j]), select(m2, V::set(c[2][j]),
-                                                select(m1, V::set(c[1][j]), V::set(c[0][j]))));
-    };
-    shift = select(m3, V::set(C::kShift[3]),
-                   select(m2, V::set(C::kShift[2]),
-                          select(m1, V::set(C::kShift[1]), V::set(C::kShift[0]))));
-    const V v = select(m2, V::set(1) / a2 - shift, (p.a_hi - shift) + p.a_lo);
-    h = pick(C::kH, C::kDegree);
-    for (int j = C::kDegree - 1; j >= 0; --j) h = fma(h, v, pick(C::kH, j));
+    i = rounded_index(V::set(ExpConstants<float>::kRoundMagic) + select(m1, one, zero) +
+                      select(m2, one, zero) + select(m3, one, zero));
   }
+  // Lane by lane, the interval's entry of c by three selects (without kNormal).
+  const auto by_selects = [&](const typename V::T (&c)[4]) {
+    return select(m3, V::set(c[3]), select(m2, V::set(c[2]), select(m1, V::set(c[1]), V::set(c[0]))));
+  };
+  const auto coefficient = [&](int j) {
+    if constexpr (kNormal) {
+      return lookup8(kGeluErfLookup.h[j], i);
+    } else {
+      const typename V::T c[4] = {C::kH[0][j], C::kH[1][j], C::kH[2][j], C::kH[3][j]};
+      return by_selects(c);
+    }
+  };
+  V shift;
+  if constexpr (kNormal) {
+    shift = lookup8(kGeluErfLookup.shift, i);
+  } else {
+    shift = by_selects(C::kShift);
+  }
+  const V v = select(m2, V::set(1) / a2 - shift, (p.a_hi - shift) + p.a_lo);
+  V h = coefficient(C::kDegree);
+  for (int j = C::kDegree - 1; j >= 0; --j) h = fma(h, v, coefficient(j));
   p.h = h;
   return p;
 }
@@ -1232,9 +1234,10 @@ struct Gelu {
   // the computed form's normal-range parts (GeluErfParts, kNormal) (FastBounds).
   template <int K>
   static constexpr FastBounds fast_bounds() {
-    constexpr double bound = K != 0 || !std::is_same_v<T, float> ? 0
-                             : kFloat32Tables<V>                 ? kGeluNegativeTableMaxArg
-                                                                 : kGeluErfNormalBound;
+    constexpr double bound = K != 0                ? 0
+                             : kFloat32Tables<V>   ? kGeluNegativeTableMaxArg
+                             : kFloat32Computed<V> ? kGeluErfNormalBound
+                                                   : 0;
     return {bound, bound};
   }
   template <int K>

@@ -255,7 +255,7 @@ V exp_nonpositive(V z) {
 // need. The same bits as exp_nonpositive there (a product with a power of two rounds once
 // either way).
 template <class T>
-constexpr T kExpNormalMinArg = T(-87);  // n >= -126 (float32; float64 has room to spare)
+constexpr T kExpNormalMinArg = std::is_same_v<T, float> ? T(-87) : T(-708);  // n >= -126, -1022
 template <class V>
 V exp_nonpositive_normal(V z) {
   const Ln2Reduction<V> t = reduce_ln2(z);
@@ -635,6 +635,8 @@ constexpr std::uint32_t kTableFirstIndex = (127 - 4) << 2;  // bits(2^-4) >> 21
 // Both meet the documented bounds; the bits differ between the two.
 template <class V>
 constexpr bool kFloat32Tables = std::is_same_v<typename V::T, float> && kCheapLookup32;
+template <class V>
+constexpr bool kFloat32Computed = std::is_same_v<typename V::T, float> && !kCheapLookup32;
 
 template <class V, std::size_t Rows>
 V table_horner(const float (&table)[Rows][32], Index32 i, V a) {

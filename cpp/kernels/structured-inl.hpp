@@ -1117,18 +1117,16 @@ void st_softmax_backward_x(const typename V::T* g, const typename V::T* x, typen
 // Special values: follow the products: glu(-inf, -inf) = -inf * 0 = NaN (as PyTorch),
 //   glu(a, +inf) = a, glu(a, NaN) = NaN.
 // Elementwise over the halves: the same bits for any split of the work.
-// Where b < kStGluTinyArg, sigmoid(b) is subnormal (or nearly), as sigmoid'(b) is for
-// |b| beyond it, and a product with a large a would keep only their few bits (95-105 ulp for
-// a = -220, b = -97, and 900 in the gradient, before): there m sigmoid(b) and m sigmoid'(b)
-// come from SigmoidParts, scaled last, in the vectors holding such a lane (st_glu_times,
-// st_glu_gradient_times).
-template <class T>
-constexpr T kStGluTinyArg = std::is_same_v<T, float> ? T(-87) : T(-708);
+// Where b < kExpNormalMinArg (-87 float32, -708 float64), sigmoid(b) is subnormal (or
+// nearly), as sigmoid'(b) is for |b| beyond it, and a product with a large a would keep only
+// their few bits (95-105 ulp for a = -220, b = -97, and 900 in the gradient, before): there
+// m sigmoid(b) and m sigmoid'(b) come from SigmoidParts, scaled last, in the vectors holding
+// such a lane (st_glu_times, st_glu_gradient_times).
 // m * sigmoid(b).
 template <class V>
 V st_glu_times(const Sigmoid<V>& sig, V m, V b) {
   const V y = m * sig.forward(b);
-  const typename V::Mask tiny = b < V::set(kStGluTinyArg<typename V::T>);
+  const typename V::Mask tiny = b < V::set(kExpNormalMinArg<typename V::T>);
   if (!any(tiny)) return y;
   return select(tiny, SigmoidParts<V>(b).times(m), y);
 }
@@ -1138,7 +1136,7 @@ template <class V>
 V st_glu_gradient_times(const Sigmoid<V>& sig, V g, V a, V b) {
   const V d = g * (a * sig.backward_from_x(b, V::set(1)));
   const V nb = negative_abs(b);
-  const typename V::Mask tiny = nb < V::set(kStGluTinyArg<typename V::T>);
+  const typename V::Mask tiny = nb < V::set(kExpNormalMinArg<typename V::T>);
   if (!any(tiny)) return d;
   const SigmoidParts<V> p(nb);
   return select(tiny, p.gradient_times((g * a) * p.one_minus_sigmoid()), d);
