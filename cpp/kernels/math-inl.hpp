@@ -536,6 +536,91 @@ VecF32 in_float64(VecF32 x, VecF32 y, const F& f) {
   return narrow(WidePair{f(wx.lo, wy.lo), f(wx.hi, wy.hi)});
 }
 
+// ---------------------------------------------------------------------------------------
+// c * b^e rounded once to float32, for float32 b > 0 (+inf included): the float32 power
+// kernels (arelu). Evaluated as exp(e log b + log c) in float64 on the widened halves, with
+// the polynomials cut to what a float32 result needs instead of float64's full degree
+// (scaled_power's), which halves the chains that bound the element loop.
+//
+// log b = k ln2 + log1p(f): b = m 2^k split in float32 (subnormal b scaled by 2^24 first),
+//   sqrt(1/2) <= m < sqrt(2), f = m - 1 exact in float64; log1p(f) = f - s (f - T(s^2)) with
+//   s = f / (2 + f) and T(w) = 2w/3 + ... + 2w^5/11 (log1p_reduced's form): the first term
+//   left out is below 5e-11 of log1p(f), and since |e log1p(f)| <= |e log b| + 1/3 wherever
+//   the result is a finite nonzero float32 (|e log b| < 104), z = e log b + log c is off by
+//   at most ~5e-9 absolutely, whatever e.
+// exp(z), z clamped to [-200, 200] (beyond, every float32 result, even times a float32 dy,
+//   is 0 or inf: e^200 times the smallest subnormal exceeds FLT_MAX): z = j ln2 + r in two
+//   steps, |r| <= ln2/2, exp(r) by its Taylor polynomial of degree 7 (remainder < 5.3e-9),
+//   times 2^j (a normal float64).
+// Error: the final rounding plus ~1e-8 relative: <= 0.59 ulp in float32 (measured: see the
+//   callers). NaN b, b <= 0: unspecified (callers select); b = +inf gives c inf^e.
+struct PowerParams {
+  double e, c, log_c;  // log_c = log(c) for c > 0 (unused otherwise)
+  // c inf^e, the value at b = +inf (e != 0).
+  float at_infinity() const {
+    return float(e > 0 ? c * std::numeric_limits<double>::infinity() : c * 0.0);
+  }
+};
+// log b from the float32 split b = m 2^k (m and k exact in float64).
+inline VecF64 log_of_split(VecF64 m, VecF64 k) {
+  using C = Log1pConstants<double>;
+  const VecF64 f = m - VecF64::set(1);
+  const VecF64 s = f / (VecF64::set(2) + f);
+  const VecF64 w = s * s;
+  const VecF64 tail = w * horner(w, 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11);
+  const VecF64 log1p_f = fnma(s, f - tail, f);
+  return fma(k, VecF64::set(C::kLn2Hi), fma(k, VecF64::set(C::kLn2Lo), log1p_f));
+}
+inline VecF64 exp_for_float32(VecF64 z) {
+  const Ln2Reduction<VecF64> t = reduce_ln2(min(VecF64::set(200), max(VecF64::set(-200), z)));
+  const VecF64 p = horner(t.r, 1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720,
+                          1.0 / 5040);
+  return p * pow2_integral(t.n);
+}
+// The float32 split of b and the float64 exponent of both halves; finish(z_lo, z_hi)
+// rounds (b = +inf is the callers').
+template <class F>
+VecF32 float32_power_parts(VecF32 b, const PowerParams& p, const F& finish) {
+  using LC = LogConstants<float>;
+  const VecF32::Mask tiny = b < VecF32::set(LC::kMinNormal);
+  const auto me = frexp_normal(select(tiny, b * VecF32::set(LC::kSubnormalScale), b));
+  const VecF32::Mask big = me.m > VecF32::set(LC::kSqrt2);
+  const VecF32 m = select(big, me.m * VecF32::set(0.5f), me.m);
+  const VecF32 k = select(big, me.k + VecF32::set(1), me.k) -
+                   select(tiny, VecF32::set(LC::kSubnormalShift), VecF32::set(0));
+  const WidePair wm = widen(m), wk = widen(k);
+  const VecF64 e = VecF64::set(p.e), log_c = VecF64::set(p.c > 0 ? p.log_c : 0.0);
+  const VecF64 z_lo = fma(e, log_of_split(wm.lo, wk.lo), log_c);
+  const VecF64 z_hi = fma(e, log_of_split(wm.hi, wk.hi), log_c);
+  return finish(z_lo, z_hi);
+}
+inline VecF32::Mask is_positive_infinity(VecF32 b) {
+  return b == VecF32::set(std::numeric_limits<float>::infinity());
+}
+// c b^e.
+inline VecF32 float32_power(VecF32 b, const PowerParams& p) {
+  if (p.e == 0) return VecF32::set(float(p.c));
+  const VecF64 scale = VecF64::set(p.c > 0 ? 1.0 : p.c);
+  const VecF32 r = float32_power_parts(b, p, [&](VecF64 z_lo, VecF64 z_hi) {
+    return narrow(WidePair{scale * exp_for_float32(z_lo), scale * exp_for_float32(z_hi)});
+  });
+  return select(is_positive_infinity(b), VecF32::set(p.at_infinity()), r);
+}
+// dy c b^e, the product formed in float64 (c b^e alone may leave the float32 range).
+inline VecF32 float32_power_times(VecF32 b, VecF32 dy, const PowerParams& p) {
+  const WidePair w = widen(dy);
+  if (p.e == 0) {
+    const VecF64 c = VecF64::set(p.c);
+    return narrow(WidePair{w.lo * c, w.hi * c});
+  }
+  const VecF64 scale = VecF64::set(p.c > 0 ? 1.0 : p.c);
+  const VecF32 r = float32_power_parts(b, p, [&](VecF64 z_lo, VecF64 z_hi) {
+    return narrow(WidePair{w.lo * (scale * exp_for_float32(z_lo)),
+                           w.hi * (scale * exp_for_float32(z_hi))});
+  });
+  return select(is_positive_infinity(b), dy * VecF32::set(p.at_infinity()), r);
+}
+
 // exp(z) for z <= 0 as an unevaluated sum hi + lo, for callers that subtract it from
 // something close (tanhshrink). exp(r) = 1 + r s(r) is split exactly: hi = fma(s, r, 1),
 // lo = fma(s, r, 1 - hi) (1 - hi is exact for hi in [0.7, 1.5]); the scaling by 2^n is exact

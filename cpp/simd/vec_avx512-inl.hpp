@@ -92,6 +92,7 @@ inline VecF32 round_even(VecF32 a) {
 // vscalef computes p * 2^floor(n) with a single rounding, as the two-step product of the
 // other ISAs does, so the results agree bit for bit.
 inline VecF32 ldexp(VecF32 p, VecF32 n) { return {_mm512_scalef_ps(p.r, n.r)}; }
+inline VecF32 pow2_integral(VecF32 k) { return {_mm512_scalef_ps(_mm512_set1_ps(1.0f), k.r)}; }
 
 // Horizontal reductions (order: see vec_scalar-inl.hpp).
 inline float reduce_max(VecF32 v) {
@@ -146,6 +147,7 @@ inline double reduce_max(VecF64 v) {
   return _mm_cvtsd_f64(_mm_max_sd(a, _mm_unpackhi_pd(a, a)));
 }
 inline VecF64 ldexp(VecF64 p, VecF64 n) { return {_mm512_scalef_pd(p.r, n.r)}; }
+inline VecF64 pow2_integral(VecF64 k) { return {_mm512_scalef_pd(_mm512_set1_pd(1.0), k.r)}; }
 
 // 16 x 16 float32 transpose in three shuffle stages (64 shuffles): unpacklo/hi_ps pair the
 // rows' elements, unpacklo/hi_pd pair those pairs (4 x 4 blocks inside each 128-bit lane),

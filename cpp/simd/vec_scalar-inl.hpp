@@ -33,6 +33,7 @@
 //     vpermt2ps) rather than several (AVX2: four permutes and three blends), which decides
 //     whether the float32 kernels take their per-interval tables or their computed forms
 //   Widened f32 -> f64: widen(VecF32) -> WidePair {lo, hi} (lanes in order), narrow(pair)
+//   pow2_integral(k): 2^k for integral k in the normal exponent range
 //   ldexp(p, n): p * 2^n rounded once, for integral n with |n| <= 2 * (max exponent - 1)
 //     (AVX-512 uses vscalef; the others multiply by 2^(n/2) then 2^(n - n/2), the first
 //     product exact, so every ISA gives the same bits, including overflow and subnormals).

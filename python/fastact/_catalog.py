@@ -279,7 +279,8 @@ CATALOGUE: tuple[Activation, ...] = (
         params=(("k", 0.54), ("n", 1.30)),
         max_ulp=(1.0, 4.0),
         kinks="derivative 0 at x = 0",
-        notes="approximate ReLU from the lecture notes; computed in float64",
+        notes="approximate ReLU from the lecture notes; float32 evaluated in float64 with "
+        "polynomials cut to float32's needs, float64 with a two-term logarithm",
     ),
     Activation(
         "gelu",
@@ -378,7 +379,7 @@ MEASURED_ULP: dict[str, tuple[float, float]] = {
     "softsign": (0.5, 0.5), "elu": (0.88, 1.08), "selu": (1.55, 2.27), "celu": (0.88, 1.08),
     "softplus": (1.63, 1.56), "logsigmoid": (1.63, 1.56), "silu": (1.75, 1.45),
     "swish": (1.75, 1.45), "mish": (1.67, 1.5), "hardswish": (1.91, 1.82),
-    "tanhshrink": (1.73, 1.84), "sbaf": (0.87, 1.5), "arelu": (0.5000002, 1.44), "gelu": (2.17, 4.0),
+    "tanhshrink": (1.73, 1.84), "sbaf": (0.87, 1.5), "arelu": (0.58, 1.44), "gelu": (2.17, 4.0),
     # structured: tools/structured_accuracy.py (every ISA, rows of 7 to 30000; the largest of
     # two sweeps) and tests/test_structured.py
     "softmax": (3.18, 3.21), "log_softmax": (3.72, 3.45), "softmin": (3.21, 3.25),
