@@ -165,6 +165,24 @@ def test_softmax_columns_with_mixed_maxima(isa, op, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("op", SOFTMAX_OPS)
+def test_softmax_rows_beyond_the_normal_span(isa, op, dtype):
+    """A row whose logits all lie within the normal span of its maximum (float32 85, float64
+    700) scales its terms by one multiplication, a row with one logit further below by
+    ldexp: appending such a logit (its term ~e^-90 or e^-710 of the others, below half an
+    ulp of every sum) must leave the other outputs' bits alone, forward and backward."""
+    far = 90.0 if dtype == np.float32 else 710.0
+    x = logits((4, 300), dtype, 3.0, "span")
+    sign = -1 if op == "softmin" else 1
+    extra = (x.max(axis=1, keepdims=True) if op == "softmin" else x.min(axis=1, keepdims=True))
+    wide = np.concatenate([x, extra - dtype(sign * far)], axis=1).astype(dtype)
+    g = grads(x.shape, dtype, "span")
+    gw = np.concatenate([g, np.zeros((4, 1), dtype)], axis=1)
+    assert same_bits(fn(op)(wide)[:, :-1], fn(op)(x))
+    assert same_bits(fn(op + "_backward")(gw, wide)[:, :-1], fn(op + "_backward")(g, x))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", SOFTMAX_OPS)
 def test_softmax_long_rows_accuracy_does_not_grow(isa, op, dtype):
     """The sums are blocked and compensated: the error does not grow with the row length."""
     x = logits((2, 30000), dtype, 5.0)

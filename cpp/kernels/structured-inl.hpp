@@ -312,31 +312,46 @@ StExpTerm<V> st_exp_term(V x, V m) {
 // above.
 template <class T>
 struct StScaledExpRange;
+// kNormalSpan: where every x of the row lies within it of m (x - m >= kNormalSpan), every
+// term's 2^(n - q) is a normal number (n - q >= -126 float32, -1022 float64, with a margin
+// for the roundings of n and q), so one multiplication scales it instead of ldexp's two
+// (StScaledExp<V, true>): the same bits, six operations fewer per vector on AVX2 (rows of
+// 1000 float32 on Zen 3, one thread: softmax 1.19 -> 1.40 Gelem/s, log_softmax 1.08 -> 1.22,
+// the backward from x 0.92 -> 1.08; the same builds interleaved in one process). Rows of
+// typical logits qualify; the row's minimum comes with its maximum (st_row_range).
 template <>
 struct StScaledExpRange<float> {  // |n| <= 160: x in [m - 104, m] for m in [-6, 100]
-  static constexpr float kMin = -6.0f, kMax = 100.0f;
+  static constexpr float kMin = -6.0f, kMax = 100.0f, kNormalSpan = -85.0f;
 };
 template <>
 struct StScaledExpRange<double> {  // |n| <= 1100: x in [m - 746, m] for m in [-16, 700]
-  static constexpr double kMin = -16.0, kMax = 700.0;
+  static constexpr double kMin = -16.0, kMax = 700.0, kNormalSpan = -700.0;
 };
 
-// exp(x) 2^-q for x >= lo (below, the clamp: terms that round to +0), see StScaledExp.
-template <class V>
+// exp(x) 2^-q for x >= lo (below, the clamp: terms that round to +0), see StScaledExp;
+// kNormal: every x of the row within kNormalSpan of m (above lo: no clamp needed).
+template <bool kNormal = false, class V>
 V st_scaled_term(V x, V lo, V q) {
-  const Ln2Reduction<V> t = reduce_ln2(max(lo, x));
-  return ldexp(exp_reduced(t.r), t.n - q);
+  if constexpr (kNormal) {
+    const Ln2Reduction<V> t = reduce_ln2(x);
+    return exp_reduced(t.r) * pow2_integral(t.n - q);
+  } else {
+    const Ln2Reduction<V> t = reduce_ln2(max(lo, x));
+    return ldexp(exp_reduced(t.r), t.n - q);
+  }
 }
 
 template <class V>
 struct StShiftedExp {
+  static constexpr bool kScaled = false;
   static constexpr int kBias = 1;  // the terms' bound, for StUnitSum
   V m;
   double top_exact() const { return 1.0; }  // exp(m - m)
   V operator()(V x) const { return st_exp_term(x, m).e; }
 };
-template <class V>
+template <class V, bool kNormal = false>
 struct StScaledExp {
+  static constexpr bool kScaled = true;
   static constexpr int kBias = 4;
   V lo, q;
   typename V::T m, q_scalar;
@@ -358,7 +373,7 @@ struct StScaledExp {
   double top_exact() const {
     return std::ldexp(std::exp(static_cast<double>(m)), -static_cast<int>(q_scalar));
   }
-  V operator()(V x) const { return st_scaled_term(x, lo, q); }
+  V operator()(V x) const { return st_scaled_term<kNormal>(x, lo, q); }
 };
 
 // The column kernels' terms for softmax and softmin, per lane: StScaledExp's form where
@@ -413,27 +428,59 @@ V st_softmax_grad(V y, V g, V d) {
   }
 }
 
-// The maximum of a row (NaN entries ignored; -inf for an all-NaN row).
+// The maximum and the minimum of a row (NaN entries ignored; -inf and +inf for an all-NaN
+// row).
+template <class T>
+struct StRowRange {
+  T max, min;
+};
 template <class V, bool Neg>
-typename V::T st_row_max(const typename V::T* x, std::size_t n) {
+StRowRange<typename V::T> st_row_range(const typename V::T* x, std::size_t n) {
   using T = typename V::T;
   constexpr std::size_t L = V::kLanes;
-  const V ninf = V::set(-std::numeric_limits<T>::infinity());
-  V a0 = ninf, a1 = ninf, a2 = ninf, a3 = ninf;
+  const V inf = V::set(std::numeric_limits<T>::infinity()), ninf = -inf;
+  V a0 = ninf, a1 = ninf, a2 = ninf, a3 = ninf, b0 = inf, b1 = inf;
   std::size_t i = 0;
-  // max(v, acc): a NaN v leaves acc unchanged, so the accumulators never hold NaN.
+  // max(v, acc), min(v, acc): a NaN v leaves acc unchanged, so the accumulators never hold
+  // NaN.
   for (; i + 4 * L <= n; i += 4 * L) {
-    a0 = max(st_load_signed<V, Neg>(x + i, L), a0);
-    a1 = max(st_load_signed<V, Neg>(x + i + L, L), a1);
-    a2 = max(st_load_signed<V, Neg>(x + i + 2 * L, L), a2);
-    a3 = max(st_load_signed<V, Neg>(x + i + 3 * L, L), a3);
+    const V v0 = st_load_signed<V, Neg>(x + i, L), v1 = st_load_signed<V, Neg>(x + i + L, L);
+    const V v2 = st_load_signed<V, Neg>(x + i + 2 * L, L);
+    const V v3 = st_load_signed<V, Neg>(x + i + 3 * L, L);
+    a0 = max(v0, a0);
+    a1 = max(v1, a1);
+    a2 = max(v2, a2);
+    a3 = max(v3, a3);
+    b0 = min(v0, min(v1, b0));
+    b1 = min(v2, min(v3, b1));
   }
-  for (; i + L <= n; i += L) a0 = max(st_load_signed<V, Neg>(x + i, L), a0);
+  for (; i + L <= n; i += L) {
+    const V v = st_load_signed<V, Neg>(x + i, L);
+    a0 = max(v, a0);
+    b0 = min(v, b0);
+  }
   if (i < n) {
     const V v = st_load_signed<V, Neg>(x + i, n - i);
-    a1 = max(select(st_lanes_below<V>(n - i), v, ninf), a1);
+    const typename V::Mask active = st_lanes_below<V>(n - i);
+    a1 = max(select(active, v, ninf), a1);
+    b1 = min(select(active, v, inf), b1);
   }
-  return st_reduce_max(max(max(a0, a1), max(a2, a3)));
+  return {st_reduce_max(max(max(a0, a1), max(a2, a3))), -st_reduce_max(-min(b0, b1))};
+}
+
+// A row's maximum and the form of its terms (StScaledExp, normal or not, or StShiftedExp):
+// run(mx, exp_term).
+template <class V, bool Neg, class Run>
+void st_with_row_terms(const typename V::T* x, std::size_t n, const Run& run) {
+  using T = typename V::T;
+  const StRowRange<T> r = st_row_range<V, Neg>(x, n);
+  if (!StScaledExp<V>::applies(r.max)) {
+    run(r.max, StShiftedExp<V>{V::set(r.max)});
+  } else if (r.min - r.max >= StScaledExpRange<T>::kNormalSpan) {
+    run(r.max, StScaledExp<V, true>(r.max));
+  } else {
+    run(r.max, StScaledExp<V>(r.max));
+  }
 }
 
 // ---- Row form (axis last, contiguous) ------------------------------------------------------
@@ -597,19 +644,16 @@ void st_log_softmax_rows_float(const float* x, float* y, std::size_t rows, std::
     double count[B] = {}, rest[B] = {}, top_arg[B] = {}, top_shift[B] = {};
     for (std::size_t b = 0; b < B; ++b) count[b] = 1;
     for (std::size_t b = 0; b < nb; ++b) {
-      const float* xr = x + (r0 + b) * n;
-      mx[b] = st_row_max<V, false>(xr, n);
-      StLogSums<float> s;
-      if (StScaledExp<V>::applies(mx[b])) {
-        const StScaledExp<V> e(mx[b]);
-        s = st_log_softmax_sums<V>(xr, n, mx[b], e);
-        top_arg[b] = mx[b];
-        top_shift[b] = e.q_scalar;
-      } else {
-        s = st_log_softmax_sums<V>(xr, n, mx[b], StShiftedExp<V>{V::set(mx[b])});
-      }
-      count[b] = s.count;
-      rest[b] = s.rest;
+      st_with_row_terms<V, false>(x + (r0 + b) * n, n, [&](float m, const auto& e) {
+        const StLogSums<float> s = st_log_softmax_sums<V>(x + (r0 + b) * n, n, m, e);
+        mx[b] = m;
+        if constexpr (std::decay_t<decltype(e)>::kScaled) {
+          top_arg[b] = m;
+          top_shift[b] = e.q_scalar;
+        }
+        count[b] = s.count;
+        rest[b] = s.rest;
+      });
     }
     const VecF64 top = ldexp(exp(VecF64::load(top_arg)), -VecF64::load(top_shift));
     const VecF64 a = (VecF64::load(count) - VecF64::set(1)) + VecF64::load(rest) / top;
@@ -626,19 +670,13 @@ template <class V, SoftmaxKind K>
 [[gnu::flatten]] void st_softmax_row(const typename V::T* x, typename V::T* y, std::size_t n) {
   using T = typename V::T;
   constexpr bool Neg = K == SoftmaxKind::softmin;
-  const T mx = st_row_max<V, Neg>(x, n);
-  const V m = V::set(mx);
-  if constexpr (K == SoftmaxKind::log_softmax) {
-    if (StScaledExp<V>::applies(mx)) {
-      st_log_softmax_row<V>(x, y, n, mx, StScaledExp<V>(mx));
+  st_with_row_terms<V, Neg>(x, n, [&](T mx, const auto& exp_term) {
+    if constexpr (K == SoftmaxKind::log_softmax) {
+      st_log_softmax_row<V>(x, y, n, mx, exp_term);
     } else {
-      st_log_softmax_row<V>(x, y, n, mx, StShiftedExp<V>{m});
+      st_softmax_row_terms<V, Neg>(x, y, n, exp_term);
     }
-  } else if (StScaledExp<V>::applies(mx)) {
-    st_softmax_row_terms<V, Neg>(x, y, n, StScaledExp<V>(mx));
-  } else {
-    st_softmax_row_terms<V, Neg>(x, y, n, StShiftedExp<V>{m});
-  }
+  });
 }
 
 // Backward from the output y, one row.
@@ -717,13 +755,9 @@ void st_softmax_row_backward_x_terms(const typename V::T* g, const typename V::T
 template <class V, SoftmaxKind K>
 [[gnu::flatten]] void st_softmax_row_backward_x(const typename V::T* g, const typename V::T* x,
                                typename V::T* dx, std::size_t n) {
-  using T = typename V::T;
-  const T mx = st_row_max<V, K == SoftmaxKind::softmin>(x, n);
-  if (StScaledExp<V>::applies(mx)) {
-    st_softmax_row_backward_x_terms<V, K>(g, x, dx, n, StScaledExp<V>(mx));
-  } else {
-    st_softmax_row_backward_x_terms<V, K>(g, x, dx, n, StShiftedExp<V>{V::set(mx)});
-  }
+  st_with_row_terms<V, K == SoftmaxKind::softmin>(x, n, [&](auto, const auto& exp_term) {
+    st_softmax_row_backward_x_terms<V, K>(g, x, dx, n, exp_term);
+  });
 }
 
 // ---- Column form (axis not last): NV vectors of columns, the last of `last` lanes -------
