@@ -31,6 +31,17 @@ enum class NaNPolicy { canonical, pass_through, single_source };
 struct FastBounds {
   double forward, backward;
 };
+// No lane of the four with |v[k]| > bound. NaN lanes may pass: every fast path returns the
+// full path's NaN (their tail tests are false for NaN). max returns its second operand when
+// either is NaN, so the running maximum goes second: a NaN that replaced it stays to the
+// end and fails the test (it may have hidden a large lane), one in the first operand is
+// dropped with only its own lane.
+template <class V>
+bool within_fast_bound(const V (&v)[4], double bound) {
+  V m = abs(v[0]);
+  for (std::size_t k = 1; k < 4; ++k) m = max(abs(v[k]), m);
+  return !any(!(m <= V::set(typename V::T(bound))));
+}
 
 // Shared helper: (hi + lo) / 6 correctly rounded up to O(2^-2p): the product with the
 // rounded 1/6 is off by at most an ulp, and its exact FMA residual corrects it.

@@ -92,17 +92,7 @@ template <class Op, int K>
 struct FastBoundsOf<Op, K, std::void_t<decltype(Op::template fast_bounds<K>())>> {
   static constexpr FastBounds value = Op::template fast_bounds<K>();
 };
-// No lane of the four with |v[k]| > bound. NaN lanes may pass: every fast path returns the
-// full path's NaN (their tail tests are false for NaN). max returns its second operand when
-// either is NaN, so the running maximum goes second: a NaN that replaced it stays to the
-// end and fails the test (it may have hidden a large lane), one in the first operand is
-// dropped with only its own lane.
-template <class V>
-bool within_fast_bound(const V (&v)[4], double bound) {
-  V m = abs(v[0]);
-  for (std::size_t k = 1; k < 4; ++k) m = max(abs(v[k]), m);
-  return !any(!(m <= V::set(typename V::T(bound))));
-}
+// within_fast_bound: activations-inl.hpp.
 
 // Loads lanes [i, i + m) of p: a full vector when m == kLanes, else a masked one.
 template <class V>

@@ -1185,12 +1185,33 @@ V st_glu_gradient_times(const Sigmoid<V>& sig, V g, V a, V b) {
   const SigmoidParts<V> p(nb);
   return select(tiny, p.gradient_times((g * a) * p.one_minus_sigmoid()), d);
 }
-template <class V, class F>
-void st_glu_loop(std::size_t n, const F& f) {
+// glu's loop over n elements of a half whose b half is at b: four vectors per step, and
+// where every b of the four lies within the sigmoid's fast bound (Sigmoid::fast_bounds: its
+// table's range, or where exp(-|b|) is a normal number), fast(i, bv) with the sigmoid's fast
+// path, which tests no lane (a test in every vector's body keeps the four chains from
+// interleaving, and there the subnormal cases above cannot occur); elsewhere general(i, m).
+// The same bits either way (rows of 1000 float32, Zen 3 AVX2, one thread, Gelem/s of x:
+// forward 2.06 -> 2.6, backward 1.27 -> 1.8; interleaved A/B).
+template <class V, class Fast, class General>
+void st_glu_loop(std::size_t n, const typename V::T* b, const Fast& fast, const General& general) {
   constexpr std::size_t L = V::kLanes;
+  constexpr double bound = Sigmoid<V>::template fast_bounds<0>().forward;
+  static_assert(bound == Sigmoid<V>::template fast_bounds<0>().backward);
   std::size_t i = 0;
-  for (; i + L <= n; i += L) f(i, L);
-  if (i < n) f(i, n - i);
+  if constexpr (bound > 0) {
+    for (; i + 4 * L <= n; i += 4 * L) {
+      V bv[4];
+      for (std::size_t k = 0; k < 4; ++k) bv[k] = V::load(b + i + k * L);
+      if (within_fast_bound(bv, bound)) {
+        FASTACT_UNROLL_BLOCK
+        for (std::size_t k = 0; k < 4; ++k) fast(i + k * L, bv[k]);
+      } else {
+        for (std::size_t k = 0; k < 4; ++k) general(i + k * L, L);
+      }
+    }
+  }
+  for (; i + L <= n; i += L) general(i, L);
+  if (i < n) general(i, n - i);
 }
 
 // Halves shorter than a vector would fill a fraction of its lanes (5 of 16 for rows of 10):
@@ -1242,9 +1263,14 @@ template <class V>
     const typename V::T* a = x + o * 2 * l.half + l.begin;
     const typename V::T* b = a + l.half;
     typename V::T* out = y + o * l.half + l.begin;
-    st_glu_loop<V>(l.n, [&](std::size_t i, std::size_t m) {
-      st_store(st_glu_times(sig, st_load<V>(a + i, m), st_load<V>(b + i, m)), out + i, m);
-    });
+    st_glu_loop<V>(
+        l.n, b,
+        [&](std::size_t i, V bv) {
+          (V::load(a + i) * sig.template forward_fast<0>(bv)).store(out + i);
+        },
+        [&](std::size_t i, std::size_t m) {
+          st_store(st_glu_times(sig, st_load<V>(a + i, m), st_load<V>(b + i, m)), out + i, m);
+        });
   }
 }
 
@@ -1274,13 +1300,20 @@ template <class V>
     const typename V::T* gs = g + o * l.half + l.begin;
     typename V::T* da = dx + o * 2 * l.half + l.begin;
     typename V::T* db = da + l.half;
-    st_glu_loop<V>(l.n, [&](std::size_t i, std::size_t m) {
-      const V av = st_load<V>(a + i, m);
-      const V bv = st_load<V>(b + i, m);
-      const V gv = st_load<V>(gs + i, m);
-      st_store(st_glu_times(sig, gv, bv), da + i, m);
-      st_store(st_glu_gradient_times(sig, gv, av, bv), db + i, m);
-    });
+    st_glu_loop<V>(
+        l.n, b,
+        [&](std::size_t i, V bv) {
+          const V gv = V::load(gs + i);
+          (gv * sig.template forward_fast<0>(bv)).store(da + i);
+          (gv * (V::load(a + i) * sig.template backward_fast<0>(bv, V::set(1)))).store(db + i);
+        },
+        [&](std::size_t i, std::size_t m) {
+          const V av = st_load<V>(a + i, m);
+          const V bv = st_load<V>(b + i, m);
+          const V gv = st_load<V>(gs + i, m);
+          st_store(st_glu_times(sig, gv, bv), da + i, m);
+          st_store(st_glu_gradient_times(sig, gv, av, bv), db + i, m);
+        });
   }
 }
 
