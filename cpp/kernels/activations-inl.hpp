@@ -627,6 +627,16 @@ struct Logsigmoid {
     return min(V::set(0), x) - log1p_unit(exp_nonpositive(negative_abs(x)));
   }
   V backward_from_x(V x, V dy) const { return dy * Sigmoid<V>(Params{}).forward(-x); }
+  // The backward's fast path is the sigmoid's (FastBounds; Zen 3 AVX2 at 64K: +21%). The
+  // forward's with exp scaled once (|x| <= 87) measured 2% slower: none.
+  template <int>
+  static constexpr FastBounds fast_bounds() {
+    return {0, Sigmoid<V>::template fast_bounds<0>().backward};
+  }
+  template <int>
+  V backward_fast(V x, V dy) const {
+    return dy * Sigmoid<V>(Params{}).template forward_fast<0>(-x);
+  }
   // 0 - expm1(y) rather than -expm1(y): +0 (not -0) where y = 0, as from x.
   V backward_from_y(V y, V dy) const { return dy * (V::set(0) - expm1(y)); }
 };
