@@ -52,6 +52,35 @@ def test_max_ulp_within_catalogue_bound(name, dtype, isa):
     assert r["max_ulp"] <= r["bound"], _describe(r)
 
 
+# arelu's float32 power (math-inl.hpp's float32_power: float64 polynomials cut to a float32
+# result's needs) for parameters far from the defaults: exponents small, large and negative,
+# negative and tiny scales, and the backward's product with gradients across the range,
+# against the float64 reference at the parameters rounded to float32 (as the kernels take
+# them). A strided sweep of every positive finite float32 pattern, +inf and 0.
+ARELU_PARAMS = [(0.54, 1.3), (2.0, 0.5), (1.0, 50.0), (3.0, 0.01), (0.5, -1.5), (-2.0, 2.0),
+               (1e-30, 3.0), (7.0, 1.0)]
+
+
+@pytest.mark.parametrize("k,n", ARELU_PARAMS)
+def test_arelu_float32_power_for_any_parameters(isa, k, n):
+    from fastact import reference as R
+
+    k, n = float(F32(k)), float(F32(n))
+    step = 4093 if isa == DEFAULT_ISA else 65521
+    bits = np.arange(0, 0x7F800000, step, dtype=np.uint32)
+    x = np.concatenate([bits.view(F32), F32([np.inf, 0.0, FLT.tiny, FLT.max])])
+    bound = fastact.info("arelu")["max_ulp"]["float32"]
+    with np.errstate(all="ignore"):
+        err = A.ulp_error(fastact.arelu(x, k=k, n=n),
+                          R.forward("arelu", x.astype(F64), k=k, n=n), "float32").ulps
+        assert err.max() <= bound, ("forward", float(x[err.argmax()]), err.max())
+        for scale in (1e-3, 1e-30, 3e38):
+            g = np.full_like(x, F32(scale))
+            ref = R.backward("arelu", g.astype(F64), x.astype(F64), k=k, n=n)
+            err = A.ulp_error(fastact.arelu_backward(g, x, k=k, n=n), ref, "float32").ulps
+            assert err.max() <= bound, ("backward", scale, float(x[err.argmax()]), err.max())
+
+
 @pytest.mark.exhaustive
 @pytest.mark.parametrize("name", fastact.activations())
 def test_exhaustive_float32_within_catalogue_bound(name, request):
