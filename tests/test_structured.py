@@ -415,6 +415,25 @@ def test_glu_where_the_sigmoid_is_subnormal(isa, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_glu_results_do_not_depend_on_their_neighbours(isa, dtype):
+    """Four vectors of b within the sigmoid's fast bound take its fast path, a block with
+    one b beyond it (here -100, or +-1000) the general one: every other element keeps its
+    bits whichever way its block went, forward and backward."""
+    h = 1000
+    x = logits((3, 2 * h), dtype, 3.0, "neighbours")
+    g = grads((3, h), dtype, "neighbours")
+    y, dx = fastact.glu(x), fastact.glu_backward(g, x)
+    for j, value in ((5, -100.0), (517, 1000.0), (998, -1000.0)):
+        xj = x.copy()
+        xj[:, h + j] = dtype(value)
+        keep = np.arange(h) != j
+        assert same_bits(fastact.glu(xj)[:, keep], y[:, keep]), j
+        dxj = fastact.glu_backward(g, xj)
+        assert same_bits(dxj[:, :h][:, keep], dx[:, :h][:, keep]), j
+        assert same_bits(dxj[:, h:][:, keep], dx[:, h:][:, keep]), j
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_glu_special_values(isa, dtype):
     inf, nan = np.inf, np.nan
     a = np.array([-inf, 2.0, 3.0, nan, -0.0, inf], dtype)
