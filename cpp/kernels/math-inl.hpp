@@ -330,13 +330,17 @@ inline VecF64 log1p_atanh_tail(VecF64 w) {
                 2.0 / 19, 2.0 / 21, 2.0 / 23, 2.0 / 25);
 }
 
-// log1p(f) for -0.3 <= f <= 0.5 by the atanh form above.
-template <class V>
-V log1p_reduced(V f) {
+// log1p(f) for -0.3 <= f <= 0.5 by the atanh form above, T given by tail(w) (a shorter
+// series where the caller needs less: float32_power).
+template <class V, class Tail>
+V log1p_atanh(V f, const Tail& tail) {
   const V s = f / (V::set(2) + f);
   const V w = s * s;
-  const V tail = w * log1p_atanh_tail(w);
-  return fnma(s, f - tail, f);
+  return fnma(s, f - w * tail(w), f);
+}
+template <class V>
+V log1p_reduced(V f) {
+  return log1p_atanh(f, [](V w) { return log1p_atanh_tail(w); });
 }
 
 // U(w) = sum_{j >= 2} 2 w^(j-2) / (2j + 1): the atanh series after its s^3 term.
@@ -566,11 +570,9 @@ struct PowerParams {
 // log b from the float32 split b = m 2^k (m and k exact in float64).
 inline VecF64 log_of_split(VecF64 m, VecF64 k) {
   using C = Log1pConstants<double>;
-  const VecF64 f = m - VecF64::set(1);
-  const VecF64 s = f / (VecF64::set(2) + f);
-  const VecF64 w = s * s;
-  const VecF64 tail = w * horner(w, 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11);
-  const VecF64 log1p_f = fnma(s, f - tail, f);
+  const VecF64 log1p_f = log1p_atanh(m - VecF64::set(1), [](VecF64 w) {
+    return horner(w, 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11);
+  });
   return fma(k, VecF64::set(C::kLn2Hi), fma(k, VecF64::set(C::kLn2Lo), log1p_f));
 }
 inline VecF64 exp_for_float32(VecF64 z) {
@@ -579,10 +581,8 @@ inline VecF64 exp_for_float32(VecF64 z) {
                           1.0 / 5040);
   return p * pow2_integral(t.n);
 }
-// The float32 split of b and the float64 exponent of both halves; finish(z_lo, z_hi)
-// rounds (b = +inf is the callers').
-template <class F>
-VecF32 float32_power_parts(VecF32 b, const PowerParams& p, const F& finish) {
+// The exponent z = e log b + log c of both widened halves, from the float32 split of b.
+inline WidePair float32_power_exponents(VecF32 b, const PowerParams& p) {
   using LC = LogConstants<float>;
   const VecF32::Mask tiny = b < VecF32::set(LC::kMinNormal);
   const auto me = frexp_normal(select(tiny, b * VecF32::set(LC::kSubnormalScale), b));
@@ -592,35 +592,34 @@ VecF32 float32_power_parts(VecF32 b, const PowerParams& p, const F& finish) {
                    select(tiny, VecF32::set(LC::kSubnormalShift), VecF32::set(0));
   const WidePair wm = widen(m), wk = widen(k);
   const VecF64 e = VecF64::set(p.e), log_c = VecF64::set(p.c > 0 ? p.log_c : 0.0);
-  const VecF64 z_lo = fma(e, log_of_split(wm.lo, wk.lo), log_c);
-  const VecF64 z_hi = fma(e, log_of_split(wm.hi, wk.hi), log_c);
-  return finish(z_lo, z_hi);
+  return {fma(e, log_of_split(wm.lo, wk.lo), log_c), fma(e, log_of_split(wm.hi, wk.hi), log_c)};
 }
-inline VecF32::Mask is_positive_infinity(VecF32 b) {
-  return b == VecF32::set(std::numeric_limits<float>::infinity());
-}
-// c b^e.
-inline VecF32 float32_power(VecF32 b, const PowerParams& p) {
-  if (p.e == 0) return VecF32::set(float(p.c));
-  const VecF64 scale = VecF64::set(p.c > 0 ? 1.0 : p.c);
-  const VecF32 r = float32_power_parts(b, p, [&](VecF64 z_lo, VecF64 z_hi) {
-    return narrow(WidePair{scale * exp_for_float32(z_lo), scale * exp_for_float32(z_hi)});
-  });
-  return select(is_positive_infinity(b), VecF32::set(p.at_infinity()), r);
-}
-// dy c b^e, the product formed in float64 (c b^e alone may leave the float32 range).
-inline VecF32 float32_power_times(VecF32 b, VecF32 dy, const PowerParams& p) {
-  const WidePair w = widen(dy);
+// c b^e, times dy with kTimes (the product formed in float64: c b^e alone may leave the
+// float32 range).
+template <bool kTimes>
+VecF32 float32_power_impl(VecF32 b, VecF32 dy, const PowerParams& p) {
+  WidePair r;
   if (p.e == 0) {
-    const VecF64 c = VecF64::set(p.c);
-    return narrow(WidePair{w.lo * c, w.hi * c});
+    r = {VecF64::set(p.c), VecF64::set(p.c)};
+  } else {
+    const VecF64 scale = VecF64::set(p.c > 0 ? 1.0 : p.c);
+    const WidePair z = float32_power_exponents(b, p);
+    r = {scale * exp_for_float32(z.lo), scale * exp_for_float32(z.hi)};
   }
-  const VecF64 scale = VecF64::set(p.c > 0 ? 1.0 : p.c);
-  const VecF32 r = float32_power_parts(b, p, [&](VecF64 z_lo, VecF64 z_hi) {
-    return narrow(WidePair{w.lo * (scale * exp_for_float32(z_lo)),
-                           w.hi * (scale * exp_for_float32(z_hi))});
-  });
-  return select(is_positive_infinity(b), dy * VecF32::set(p.at_infinity()), r);
+  VecF32 at_infinity = VecF32::set(p.at_infinity());
+  if constexpr (kTimes) {
+    const WidePair w = widen(dy);
+    r = {w.lo * r.lo, w.hi * r.hi};
+    at_infinity = dy * at_infinity;
+  }
+  if (p.e == 0) return narrow(r);
+  return select(b == VecF32::set(std::numeric_limits<float>::infinity()), at_infinity, narrow(r));
+}
+inline VecF32 float32_power(VecF32 b, const PowerParams& p) {
+  return float32_power_impl<false>(b, b, p);
+}
+inline VecF32 float32_power_times(VecF32 b, VecF32 dy, const PowerParams& p) {
+  return float32_power_impl<true>(b, dy, p);
 }
 
 // exp(z) for z <= 0 as an unevaluated sum hi + lo, for callers that subtract it from

@@ -538,13 +538,14 @@ void st_softmax_row_terms(const typename V::T* x, typename V::T* y, std::size_t 
     s0.add(e[2]);
     s1.add(e[3]);
   }
-  for (; i + 2 * L <= n; i += 2 * L) {
+  if (i + 2 * L <= n) {
     const V a = exp_term(st_load_signed<V, Neg>(x + i, L));
     const V b = exp_term(st_load_signed<V, Neg>(x + i + L, L));
     a.store(y + i);
     b.store(y + i + L);
     s0.add(a);
     s1.add(b);
+    i += 2 * L;
   }
   if (i + L <= n) {
     const V a = exp_term(st_load_signed<V, Neg>(x + i, L));
@@ -657,8 +658,9 @@ void st_log_softmax_rows_float(const float* x, float* y, std::size_t rows, std::
     double count[B] = {}, rest[B] = {}, top_arg[B] = {}, top_shift[B] = {};
     for (std::size_t b = 0; b < B; ++b) count[b] = 1;
     for (std::size_t b = 0; b < nb; ++b) {
-      st_with_row_terms<V, false>(x + (r0 + b) * n, n, [&](float m, const auto& e) {
-        const StLogSums<float> s = st_log_softmax_sums<V>(x + (r0 + b) * n, n, m, e);
+      const float* xr = x + (r0 + b) * n;
+      st_with_row_terms<V, false>(xr, n, [&](float m, const auto& e) {
+        const StLogSums<float> s = st_log_softmax_sums<V>(xr, n, m, e);
         mx[b] = m;
         if constexpr (std::decay_t<decltype(e)>::kScaled) {
           top_arg[b] = m;
@@ -1221,8 +1223,8 @@ void st_glu_loop(std::size_t n, const typename V::T* b, const Fast& fast, const 
       }
     }
   }
-  for (; i + L <= n; i += L) general(i, L);
-  if (i < n) general(i, n - i);
+  // The rest (all of it without a fast bound: float64) by general's vectors.
+  st_for_vectors<V>(n - i, [&](std::size_t j, std::size_t m) { general(i + j, m); });
 }
 
 // Halves shorter than a vector would fill a fraction of its lanes (5 of 16 for rows of 10):
