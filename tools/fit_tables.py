@@ -20,6 +20,10 @@ G: 14.5, where exp(-a^2/2) has underflowed past every result).
 Uniform (Spec.width): interval k is [(k - 1/2) w, (k + 1/2) w], found by the kernel with one
 FMA (x / w plus 1.5 * 2^23, whose low bits are k modulo 32).
 Quadratic (Spec.quadratic_beta): uniform in u = a (a + beta), for a Gaussian tail.
+Halves (Spec.halves): 8 intervals for an 8-entry lookup (one vpermps on AVX2): the binade
+halves of a + 1 in [1, 16), i.e. a in [0, 1/2), [1/2, 1), [1, 2), [2, 3), [3, 5), [5, 7),
+[7, 11), [11, 15); the index is bits(a + 1) >> 22 (exponent and top mantissa bit), whose low
+three bits the lookup reads: interval k is stored in column (k + 254) mod 8.
 
 Polynomials
 -----------
@@ -68,6 +72,19 @@ def gelu_k(s: np.ndarray) -> np.ndarray:
     from scipy.special import erfcx
 
     return erfcx(np.asarray(s, np.float64) / np.sqrt(2.0)) / 2
+
+
+def gelu_d(s: np.ndarray) -> np.ndarray:
+    """D(s) = K(s) - s/sqrt(2 pi): gelu'(x) = exp(-x^2/2) D(|x|) for x < 0 and 1 minus it
+    for x > 0 (zero at s = 0.7518, where K and s/sqrt(2 pi) cancel)."""
+    s = np.asarray(s, np.float64)
+    return gelu_k(s) - s / np.sqrt(2 * np.pi)
+
+
+def gelu_d_scale(s: np.ndarray) -> np.ndarray:
+    """D's yardstick: a tenth of its terms' magnitudes around its zero (as silu_grad_scale)."""
+    s = np.asarray(s, np.float64)
+    return np.maximum(np.abs(gelu_d(s)), 0.1 * (gelu_k(s) + s / np.sqrt(2 * np.pi)))
 
 
 def gelu_negative(a: np.ndarray) -> np.ndarray:
@@ -160,6 +177,12 @@ class Spec:
     # about its middle like the others (t = a - b then rounds for a < b/2: harmless where
     # f'(0) is small against f(0)).
     interval_0_at_zero: bool = True
+    # The 8 binade halves of a + 1 (see Halves above) instead of 32 intervals.
+    halves: bool = False
+
+    @property
+    def intervals(self) -> int:
+        return 8 if self.halves else N_INTERVALS
 
 
 SPECS = {
@@ -184,7 +207,13 @@ SPECS = {
     "gelu_negative_grad": Spec("GeluNegativeGrad", gelu_negative_grad, 7, 8.5, (),
                                width=8.5 * 9.5 / 31.5, quadratic_beta=1.0,
                                scale=gelu_negative_grad_scale, interval_0_at_zero=False),
+    # AVX2's float32 GELU (8-entry lookups): G and D for a <= 14.99, where the kernel clamps
+    # a (a + 1 stays below 16; exp(-a^2/2) has underflowed past every result by then).
+    "gelu_g8": Spec("GeluG8", gelu_g, 7, float(np.float32(14.99)), (0.0, 0.5), halves=True),
+    "gelu_d8": Spec("GeluD8", gelu_d, 7, float(np.float32(14.99)), (), halves=True,
+                    scale=gelu_d_scale, interval_0_at_zero=False),
 }
+HALVES_EDGES = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 11.0, 15.0)
 UNIFORM_MARGIN = 1e-3  # fitted beyond each end: the kernel's index rounds x * RN(1/width)
 
 
@@ -194,6 +223,10 @@ def uniform_k(spec: Spec, i: int) -> int:
 
 
 def interval_bounds(spec: Spec, i: int) -> tuple[float, float]:
+    if spec.halves:  # column i holds interval (i - 254) mod 8
+        k = (i - 254) % 8
+        lo, hi = HALVES_EDGES[k], HALVES_EDGES[k + 1]
+        return lo * (1 - UNIFORM_MARGIN), min(hi * (1 + UNIFORM_MARGIN), spec.a_max)
     if spec.quadratic_beta is not None:
         beta = spec.quadratic_beta
 
@@ -240,17 +273,23 @@ def lawson(t: np.ndarray, f: np.ndarray, powers: list[int], fixed: np.ndarray,
     return c
 
 
+def first_interval(spec: Spec, i: int) -> bool:
+    """Whether column i holds the interval that starts at a = 0."""
+    return (i - 254) % 8 == 0 if spec.halves else i == 0
+
+
 def fit_interval(spec: Spec, i: int) -> tuple[float, list[float]]:
     lo, hi = interval_bounds(spec, i)
+    first = first_interval(spec, i)
     if lo >= hi:  # above a_max: never indexed; the value at a_max
         return spec.a_max, [float(np.float32(spec.f(np.array([spec.a_max]))[0]))] + [0.0] * spec.degree
-    b = 0.0 if i == 0 and spec.interval_0_at_zero else expansion_point(spec, lo, hi)
+    b = 0.0 if first and spec.interval_0_at_zero else expansion_point(spec, lo, hi)
     nodes = (np.cos(np.pi * (np.arange(4000) + 0.5) / 4000) + 1) / 2 * (hi - lo) + lo
-    if i == 0 and spec.width is None:
+    if first and spec.width is None:
         nodes = nodes[nodes > 0]
     t = nodes - b
     f = spec.f(nodes)
-    if i == 0 and spec.head:
+    if first and spec.head:
         coeffs = list(spec.head)
     else:
         at = b if spec.width is not None else max(b, 1e-30)  # H(0) is 0/0 in its formula
@@ -288,7 +327,7 @@ def check_points(spec: Spec, i: int, n: int) -> np.ndarray:
             # (a quadratic index is of a = |x| >= 0)
             a = np.concatenate([a, tiny] + ([] if spec.quadratic_beta is not None else [-tiny]))
         return a[a <= spec.a_max + UNIFORM_MARGIN]  # (tables of x <= 0 end at a_max = 0)
-    lo32 = np.float32(lo if i else np.float32(np.finfo(np.float32).smallest_subnormal))
+    lo32 = np.float32(lo if not first_interval(spec, i) else np.float32(np.finfo(np.float32).smallest_subnormal))
     hi32 = np.float32(hi)
     bits = np.arange(lo32.view(np.int32), hi32.view(np.int32), dtype=np.int64)
     if bits.size > n:
@@ -297,7 +336,7 @@ def check_points(spec: Spec, i: int, n: int) -> np.ndarray:
 
 
 def print_table(spec: Spec, n_check: int) -> None:
-    table = [fit_interval(spec, i) for i in range(N_INTERVALS)]
+    table = [fit_interval(spec, i) for i in range(spec.intervals)]
     worst = 0.0
     print(f"// {spec.name}: degree {spec.degree}, a <= {spec.a_max:.6g}")
     for i, (b, coeffs) in enumerate(table):
@@ -308,13 +347,13 @@ def print_table(spec: Spec, n_check: int) -> None:
         err = ulp_error(spec, a, evaluate(a, b, coeffs))
         worst = max(worst, float(err.max()))
         lo, hi = interval_bounds(spec, i)
-        print(f"// interval {i:2d} [{lo:.6g}, {hi:.6g}): b = {b:.9g}, max {err.max():.3f} ulp")
+        print(f"// column {i:2d} [{lo:.6g}, {hi:.6g}): b = {b:.9g}, max {err.max():.3f} ulp")
     print(f"// worst {worst:.3f} ulp")
     rows = [[b for b, _ in table]] + [[c[k] for _, c in table] for k in range(spec.degree + 1)]
-    print(f"alignas(64) constexpr float k{spec.name}Table[{spec.degree + 2}][{N_INTERVALS}] = {{")
+    print(f"alignas(64) constexpr float k{spec.name}Table[{spec.degree + 2}][{spec.intervals}] = {{")
     for name, row in zip(["b"] + [f"c{k}" for k in range(spec.degree + 1)], rows, strict=True):
         print(f"    {{  // {name}")
-        for j in range(0, N_INTERVALS, 4):
+        for j in range(0, spec.intervals, 4):
             print("        " + ", ".join(hexf(v, F32) for v in row[j:j + 4]) + ",")
         print("    },")
     print("};")

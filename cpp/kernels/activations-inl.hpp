@@ -1036,27 +1036,6 @@ SigmoidParts<V> gelu_tanh_parts(V x) {
 template <class T>
 struct GeluErfConstants;
 template <>
-struct GeluErfConstants<float> {
-  static constexpr float kInvSqrt2Hi = 0x1.6a09e6p-1f;
-  static constexpr float kInvSqrt2Lo = 0x1.9fcef4p-27f;
-  static constexpr float kGeluW0 = 0x1p-1f;
-  static constexpr float kBound[3] = {0x1p+0f, 0x1.ap+0f, 0x1.7p+1f};
-  static constexpr float kShift[4] = {0x1.496p-1f, 0x1.50cp+0f, 0x1.f6p-3f, 0x0p+0f};
-  static constexpr int kDegree = 7;
-  static constexpr float kH[4][8] = {
-      {0x1.ff72c6p-3f, 0x1.91da56p-3f, -0x1.60a788p-3f, 0x1.f5376cp-4f, -0x1.35104ap-4f,
-       0x1.56b1ap-5f, -0x1.53da98p-6f, 0x1.da270ep-8f},
-      {0x1.51cp-2f, 0x1.1a547p-4f, -0x1.858038p-5f, 0x1.be2c78p-6f, -0x1.c39c7cp-7f,
-       0x1.a0b276p-8f, -0x1.6f9088p-9f, 0x1.2b392cp-10f},
-      {0x1.727226p-2f, -0x1.e8049p-4f, 0x1.804f1ep-4f, -0x1.a69f2ap-4f, 0x1.1883eap-3f,
-       -0x1.a8fe38p-3f, 0x1.897d48p-2f, -0x1.54a8fap-1f},
-      {0x1.988452p-2f, -0x1.988226p-3f, 0x1.32086p-2f, -0x1.77918ap-1f, 0x1.22da08p+1f,
-       -0x1.a96e46p+2f, 0x1.9fa3f4p+3f, -0x1.40279ep+3f},
-  };
-  static constexpr float kQ[5] = {0x1.988452p-2f, -0x1.1057bp-4f, 0x1.46aeaep-7f,
-                                  -0x1.33d524p-10f, 0x1.970a12p-14f};
-};
-template <>
 struct GeluErfConstants<double> {
   static constexpr double kInvSqrt2Hi = 0x1.6a09e667f3bcdp-1;
   static constexpr double kInvSqrt2Lo = -0x1.bdd3413b26456p-55;
@@ -1093,51 +1072,18 @@ struct GeluErfConstants<double> {
       -0x1.5fbd2d011bdf4p-25, 0x1.13ba78d9bf828p-29};
 };
 
-// H's coefficients by coefficient, for lookup8 (intervals 0-3 of each row; the rest unused).
-struct GeluErfLookup {
-  alignas(32) float h[GeluErfConstants<float>::kDegree + 1][8];
-  alignas(32) float shift[8];
-};
-constexpr GeluErfLookup make_gelu_erf_lookup() {
-  using C = GeluErfConstants<float>;
-  GeluErfLookup t{};
-  for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j <= C::kDegree; ++j) t.h[j][i] = C::kH[i][j];
-    t.shift[i] = C::kShift[i];
-  }
-  return t;
-}
-constexpr GeluErfLookup kGeluErfLookup = make_gelu_erf_lookup();
-
-// kNormal (float32 only): for |x| <= kGeluErfNormalBound, where 2^n of exp(-a^2) = m 2^n and
-// every product scaled by it are normal: each scaling is one multiplication by 2^n, and the
-// interval's coefficients come by lookup8 (the interval count of the bounds passed, as an
-// index) instead of three selects each. The same values as the general form's there.
-constexpr float kGeluErfNormalBound = 13.0f;  // a^2 = x^2/2 <= 84.5: n >= -122
-template <class V, bool kNormal = false>
+template <class V>
 struct GeluErfParts {
   V a_hi, a_lo, h, mantissa, exponent;
   typename V::Mask small;
   // m exp(-a^2), the product with the mantissa scaled last.
-  V exp_times(V m) const {
-    if constexpr (kNormal) {
-      return (mantissa * m) * pow2_integral(exponent);
-    } else {
-      return ldexp(mantissa * m, exponent);
-    }
-  }
-  V exp_value() const {
-    if constexpr (kNormal) {
-      return mantissa * pow2_integral(exponent);
-    } else {
-      return ldexp(mantissa, exponent);
-    }
-  }
+  V exp_times(V m) const { return ldexp(mantissa * m, exponent); }
+  V exp_value() const { return ldexp(mantissa, exponent); }
 };
-template <class V, bool kNormal = false>
-GeluErfParts<V, kNormal> gelu_erf_parts(V x) {
+template <class V>
+GeluErfParts<V> gelu_erf_parts(V x) {
   using C = GeluErfConstants<typename V::T>;
-  GeluErfParts<V, kNormal> p;
+  GeluErfParts<V> p;
   const V ax = abs(x);
   p.a_hi = ax * V::set(C::kInvSqrt2Hi);
   p.a_lo = fma(ax, V::set(C::kInvSqrt2Lo), fma(ax, V::set(C::kInvSqrt2Hi), -p.a_hi));
@@ -1151,32 +1097,15 @@ GeluErfParts<V, kNormal> gelu_erf_parts(V x) {
   const typename V::Mask m1 = p.a_hi >= V::set(C::kBound[0]);
   const typename V::Mask m2 = p.a_hi >= V::set(C::kBound[1]);
   const typename V::Mask m3 = p.a_hi >= V::set(C::kBound[2]);
-  // kNormal: the interval index m1 + m2 + m3 (the masks are monotone in a), in the low bits
-  // of 1.5 * 2^23 + index, for lookup8.
-  [[maybe_unused]] Index32 i;
-  if constexpr (kNormal) {
-    const V zero = V::set(0), one = V::set(1);
-    i = rounded_index(V::set(ExpConstants<float>::kRoundMagic) + select(m1, one, zero) +
-                      select(m2, one, zero) + select(m3, one, zero));
-  }
-  // Lane by lane, the interval's entry of c by three selects (without kNormal).
+  // Lane by lane, the interval's entry of c by three selects.
   const auto by_selects = [&](const typename V::T (&c)[4]) {
     return select(m3, V::set(c[3]), select(m2, V::set(c[2]), select(m1, V::set(c[1]), V::set(c[0]))));
   };
   const auto coefficient = [&](int j) {
-    if constexpr (kNormal) {
-      return lookup8(kGeluErfLookup.h[j], i);
-    } else {
-      const typename V::T c[4] = {C::kH[0][j], C::kH[1][j], C::kH[2][j], C::kH[3][j]};
-      return by_selects(c);
-    }
+    const typename V::T c[4] = {C::kH[0][j], C::kH[1][j], C::kH[2][j], C::kH[3][j]};
+    return by_selects(c);
   };
-  V shift;
-  if constexpr (kNormal) {
-    shift = lookup8(kGeluErfLookup.shift, i);
-  } else {
-    shift = by_selects(C::kShift);
-  }
+  const V shift = by_selects(C::kShift);
   const V v = select(m2, V::set(1) / a2 - shift, (p.a_hi - shift) + p.a_lo);
   V h = coefficient(C::kDegree);
   for (int j = C::kDegree - 1; j >= 0; --j) h = fma(h, v, coefficient(j));
@@ -1209,14 +1138,17 @@ struct GeluTableParts {
   V f;             // the table's function of |x|: G or K
   ExpParts<V> e;   // exp(-x^2/2)
 };
-template <class V, std::size_t Rows>
-GeluTableParts<V> gelu_table_parts(V x, const float (&table)[Rows][32]) {
-  // -x^2/2 = z + z_lo exactly, from the exact -x/2 (z_lo is inf where z overflowed: exp's
-  // mantissa is 0 there).
+// exp(-x^2/2) = 2^n m: -x^2/2 = z + z_lo exactly, from the exact -x/2 (z_lo is NaN where z
+// overflowed: exp's mantissa is 0 there). kNormal: |x| <= 15, no clamp needed.
+template <class V, bool kNormal = false>
+ExpParts<V> gelu_exp_parts(V x) {
   const V h = x * V::set(-0.5f);
   const V z = h * x;
-  return {table_polynomial(table, min(V::set(kGeluGTableMaxArg), abs(x))),
-          exp_parts_nonpositive(z, fma(h, x, -z))};
+  return exp_parts_nonpositive<V, !kNormal>(z, fma(h, x, -z));
+}
+template <class V, std::size_t Rows>
+GeluTableParts<V> gelu_table_parts(V x, const float (&table)[Rows][32]) {
+  return {table_polynomial(table, min(V::set(kGeluGTableMaxArg), abs(x))), gelu_exp_parts(x)};
 }
 template <class V>
 V gelu_float_table(V x) {
@@ -1239,6 +1171,42 @@ V gelu_grad_float_by_k_table(V x) {
   return select(x < V::set(0), v, V::set(1) - v) + V::set(0);
 }
 
+// The exact form in float32 on AVX2 (where a 32-entry lookup costs seven operations but an
+// 8-entry one a single vpermps): with s = |x| and e = exp(-x^2/2) = 2^n m as above,
+// x Phi(x) = -e G(s) for x < 0 and x - e G(s) for x >= 0, G from kGeluG8Table; the
+// derivative e D(s) for x < 0 and 1 - e D(s) for x >= 0, D from kGeluD8Table. About 45
+// operations per vector, against 83 for the four-interval erfc fit the float64 kernel uses
+// (with its small-|x| branch and a division). kNormal: for |x| <= kGeluLookup8NormalBound,
+// where 2^n and e G are normal, one multiplication by 2^n scales (the kernels' fast path);
+// otherwise ldexp of the product, so a subnormal result rounds once. Both give the same bits
+// where both apply. s is clamped to kGeluLookup8MaxArg, beyond which e G and e D underflow.
+// gelu(+-0) = +-0 (G(0) = +0, and -0 - 0 = -0), gelu(inf) = inf; -inf is the caller's.
+constexpr float kGeluLookup8NormalBound = 13.0f;  // x^2/2 <= 84.5: n >= -122
+// With kNormal, e = m 2^n is exact and e G = (m G) 2^n, so the fast path forms e once and
+// gelu as max(0, x) - e G in one FMA (x < 0: -(e G), never zero there but at -0, where
+// max(0, -0) = -0 keeps the sign; NaN passes as max's second operand).
+template <bool kNormal, class V>
+V gelu_float_by_g8(V x) {
+  const V g = lookup8_table_polynomial(kGeluG8Table, min(V::set(kGeluLookup8MaxArg), abs(x)));
+  const ExpParts<V> p = gelu_exp_parts<V, kNormal>(x);
+  if constexpr (kNormal) {
+    return fnma(p.mantissa * pow2_integral(p.exponent), g, max(V::set(0), x));
+  } else {
+    const V y_neg = -ldexp(p.mantissa * g, p.exponent);
+    const V y_pos = fnma(ldexp(p.mantissa, p.exponent), g, x);
+    return select(x < V::set(0), y_neg, y_pos);
+  }
+}
+// + 0: an underflowed derivative is +0, as PyTorch's. +-inf: the caller's (NaN).
+template <bool kNormal, class V>
+V gelu_grad_float_by_d8(V x) {
+  const V d = lookup8_table_polynomial(kGeluD8Table, min(V::set(kGeluLookup8MaxArg), abs(x)));
+  const ExpParts<V> p = gelu_exp_parts<V, kNormal>(x);
+  const V v = kNormal ? (p.mantissa * pow2_integral(p.exponent)) * d
+                      : ldexp(p.mantissa * d, p.exponent);
+  return complement_where_nonnegative(x, v) + V::set(0);
+}
+
 template <class V>
 struct Gelu {
   static constexpr bool kBackwardFromY = false;
@@ -1253,12 +1221,12 @@ struct Gelu {
   explicit Gelu(const Params& p) : tanh_form(p.v[0] != 0) {}
   int variant() const { return tanh_form ? 1 : 0; }
   // float32 erf form: the quadratic tables alone where no lane leaves them; without tables
-  // the computed form's normal-range parts (GeluErfParts, kNormal) (FastBounds).
+  // the 8-interval form's normal-range scaling (gelu_float_by_g8, kNormal) (FastBounds).
   template <int K>
   static constexpr FastBounds fast_bounds() {
     constexpr double bound = K != 0                ? 0
                              : kFloat32Tables<V>   ? kGeluNegativeTableMaxArg
-                             : kFloat32Computed<V> ? kGeluErfNormalBound
+                             : kFloat32Computed<V> ? kGeluLookup8NormalBound
                                                    : 0;
     return {bound, bound};
   }
@@ -1267,7 +1235,7 @@ struct Gelu {
     if constexpr (kFloat32Tables<V>) {
       return gelu_float_quadratic_table(x);
     } else {
-      return forward_erf<true>(x);
+      return gelu_float_by_g8<true>(x);
     }
   }
   template <int K>
@@ -1275,13 +1243,12 @@ struct Gelu {
     if constexpr (kFloat32Tables<V>) {
       return dy * gelu_grad_float_quadratic_table(x);
     } else {
-      return backward_erf<true>(x, dy);
+      return dy * gelu_grad_float_by_d8<true>(x);
     }
   }
-  // The computed erf form (float64; float32 without tables).
-  template <bool kNormal>
+  // The computed erf form (float64).
   static V forward_erf(V x) {
-    const GeluErfParts<V, kNormal> p = gelu_erf_parts<V, kNormal>(x);
+    const GeluErfParts<V> p = gelu_erf_parts(x);
     const V x2 = x * x;
     // x/2 + x^2 Q; the sign bit restores -0 where x/2 underflows (the result is <= 0 there).
     const V y_small = bit_or(fma(x * gelu_small_q(x2), x, x * V::set(T(0.5))), sign_bit(x));
@@ -1290,10 +1257,9 @@ struct Gelu {
     return select(p.small, y_small, select(x < V::set(0), y_neg, y_pos));
   }
   // Phi(x) + x phi(x), phi(x) = exp(-a^2) / sqrt(2 pi).
-  template <bool kNormal>
   static V backward_erf(V x, V dy) {
     const V inv_sqrt_2pi = V::set(T(0.3989422804014327));
-    const GeluErfParts<V, kNormal> p = gelu_erf_parts<V, kNormal>(x);
+    const GeluErfParts<V> p = gelu_erf_parts(x);
     const V x2 = x * x;
     const V e = p.exp_value();
     const V d_small = fma(x, gelu_small_q(x2), V::set(T(0.5))) + x * (e * inv_sqrt_2pi);
@@ -1315,8 +1281,10 @@ struct Gelu {
       const typename V::Mask tail = x < V::set(-kGeluNegativeTableMaxArg);
       if (!any(tail)) return y;
       return select(tail, select(x == -inf, inf - inf, gelu_float_table(x)), y);  // gelu(-inf) = NaN
+    } else if constexpr (kFloat32Computed<V>) {
+      return select(x == -inf, inf - inf, gelu_float_by_g8<false>(x));  // gelu(-inf) = NaN
     } else {
-      return select(x == -inf, inf - inf, forward_erf<false>(x));  // gelu(-inf) = NaN, as PyTorch
+      return select(x == -inf, inf - inf, forward_erf(x));  // gelu(-inf) = NaN, as PyTorch
     }
   }
   template <int K>
@@ -1342,8 +1310,10 @@ struct Gelu {
       const typename V::Mask tail = abs(x) > V::set(kGeluNegativeTableMaxArg);
       if (!any(tail)) return backward_fast<K>(x, dy);
       return dy * select(tail, gelu_grad_float_by_k_table(x), gelu_grad_float_quadratic_table(x));
+    } else if constexpr (kFloat32Computed<V>) {
+      return select(abs(x) == inf, nan, dy * gelu_grad_float_by_d8<false>(x));
     } else {
-      return select(abs(x) == inf, nan, backward_erf<false>(x, dy));
+      return select(abs(x) == inf, nan, backward_erf(x, dy));
     }
   }
 };

@@ -226,22 +226,24 @@ struct ExpParts {
   V mantissa, exponent;
 };
 // With kLow, the argument is z + z_lo (|z_lo| <= ulp(z)): z_lo joins the reduced argument,
-// so an exact two-term argument costs no extra rounding.
-template <class V, bool kLow>
+// so an exact two-term argument costs no extra rounding. Without kClamp the caller
+// guarantees kMinArg <= z <= 0 (or NaN): the same bits, two operations fewer.
+template <class V, bool kLow, bool kClamp = true>
 ExpParts<V> exp_parts_nonpositive_impl(V z, V z_lo) {
   const V lo = V::set(ExpPartsConstants<typename V::T>::kMinArg);
-  const Ln2Reduction<V> t = reduce_ln2(max(lo, z));
+  const Ln2Reduction<V> t = reduce_ln2(kClamp ? max(lo, z) : z);
   V r = t.r;
   if constexpr (kLow) r = r + z_lo;
+  if constexpr (!kClamp) return {exp_reduced(r), t.n};
   return {select(z < lo, V::set(0), exp_reduced(r)), t.n};
 }
 template <class V>
 ExpParts<V> exp_parts_nonpositive(V z) {
   return exp_parts_nonpositive_impl<V, false>(z, z);
 }
-template <class V>
+template <class V, bool kClamp = true>
 ExpParts<V> exp_parts_nonpositive(V z, V z_lo) {
-  return exp_parts_nonpositive_impl<V, true>(z, z_lo);
+  return exp_parts_nonpositive_impl<V, true, kClamp>(z, z_lo);
 }
 
 // exp(z) for z <= 0 (or NaN): one clamp fewer.
@@ -1172,6 +1174,104 @@ template <class V>
 V complement_where_nonnegative(V x, V g) {
   return select(x >= V::set(0), V::set(1) - g, g);
 }
+
+// Tables for AVX2, where lookup8 is one vpermps but lookup32 seven operations: 8 intervals,
+// the binade halves of a + 1 in [1, 16) (a in [0, 1/2), [1/2, 1), [1, 2), [2, 3), [3, 5),
+// [5, 7), [7, 11), [11, 15)), narrow where the functions bend most. The index is
+// bits(a + 1) >> 22, of which lookup8 reads the low three bits: interval k sits in column
+// (k + 254) mod 8 (the interval from 0 in column 6). t = a - b is exact as in the 32-column
+// tables (b_k within a factor 2 of its interval), and a is clamped below 15, so a + 1 < 16.
+template <class V, std::size_t Rows>
+V lookup8_table_polynomial(const float (&table)[Rows][8], V a) {
+  const Index32 i = binade_half_index(a + V::set(1));
+  const V t = a - lookup8(table[0], i);
+  V p = lookup8(table[Rows - 1], i);
+  for (std::size_t k = Rows - 2; k >= 1; --k) p = fma(p, t, lookup8(table[k], i));
+  return p;
+}
+
+// GELU's G(a) = (a/2) erfcx(a/sqrt2) and D(a) = G(a)/a - a/sqrt(2 pi) (gelu'(x) =
+// exp(-x^2/2) D(|x|) for x < 0), degree 7, a <= 14.99 (tools/fit_tables.py gelu_g8
+// gelu_d8). G's interval from 0 holds c0 = 0 and c1 = 1/2 (tiny a: a/2, once rounded);
+// D is measured against a tenth of its terms around its zero at a = 0.7518. Worst column:
+// G 1.08 ulp (the interval from 0; 0.64 elsewhere), D 1.78 ulp.
+constexpr float kGeluLookup8MaxArg = 14.99f;
+alignas(64) constexpr float kGeluG8Table[9][8] = {
+    {  // b
+        0x1.801e9ep+0f, 0x1.400f04p+1f, 0x1.000418p+2f, 0x1.7ff99ep+2f,
+        0x1.2008c6p+3f, 0x1.9fc43ap+3f, 0x0p+0f, 0x1.803326p-1f,
+    },
+    {  // c0
+        0x1.3c1cdep-2f, 0x1.69d22ep-2f, 0x1.82b556p-2f, 0x1.8e00bap-2f,
+        0x1.93a698p-2f, 0x1.962382p-2f, 0x0p+0f, 0x1.cd4af6p-3f,
+    },
+    {  // c1
+        0x1.201b7ep-4f, 0x1.bf0d72p-6f, 0x1.2dcdeep-7f, 0x1.a101cep-9f,
+        0x1.0b56a2p-10f, 0x1.70776ap-12f, 0x1p-1f, 0x1.5bcaeep-3f,
+    },
+    {  // c2
+        -0x1.32f054p-5f, -0x1.786ecp-7f, -0x1.78ead4p-9f, -0x1.7b706ep-11f,
+        -0x1.5487fcp-13f, -0x1.4ca72cp-15f, -0x1.98844p-2f, -0x1.c2807p-4f,
+    },
+    {  // c3
+        0x1.0d2ff2p-6f, 0x1.0a9ab2p-8f, 0x1.94299ap-11f, 0x1.2cc228p-13f,
+        0x1.7d8a34p-16f, 0x1.097feep-18f, 0x1.fffa1ap-3f, 0x1.d63694p-5f,
+    },
+    {  // c4
+        -0x1.9e5034p-8f, -0x1.5111e2p-10f, -0x1.8896fcp-13f, -0x1.b62648p-16f,
+        -0x1.8b1d6cp-19f, -0x1.8acbdap-22f, -0x1.100aep-3f, -0x1.a83bfap-6f,
+    },
+    {  // c5
+        0x1.211532p-9f, 0x1.87b3f2p-12f, 0x1.63e1f4p-15f, 0x1.2cfdaap-18f,
+        0x1.858c4p-22f, 0x1.1850fp-25f, 0x1.f89ee2p-5f, 0x1.5745c8p-7f,
+    },
+    {  // c6
+        -0x1.8594f6p-11f, -0x1.b6bf74p-14f, -0x1.4bdfd6p-17f, -0x1.9efac8p-21f,
+        -0x1.9d1f4ap-25f, -0x1.96f4e2p-29f, -0x1.84fab8p-6f, -0x1.001a94p-8f,
+    },
+    {  // c7
+        0x1.df345ap-13f, 0x1.c506a4p-16f, 0x1.142abcp-19f, 0x1.08972cp-23f,
+        0x1.859e2ap-28f, 0x1.15462cp-32f, 0x1.745484p-8f, 0x1.481c0ap-10f,
+    },
+};
+alignas(64) constexpr float kGeluD8Table[9][8] = {
+    {  // b
+        0x1.801c7cp+0f, 0x1.4016ccp+1f, 0x1.000eap+2f, 0x1.801784p+2f,
+        0x1.202f74p+3f, 0x1.9fa5a8p+3f, 0x1.005f5p-2f, 0x1.800c9ap-1f,
+    },
+    {  // c0
+        -0x1.92461p-2f, -0x1.b6715cp-1f, -0x1.80719ep+0f, -0x1.2a2bcep+1f,
+        -0x1.c6464ap+1f, -0x1.49af26p+2f, 0x1.4194c6p-2f, 0x1.fcebf6p-11f,
+    },
+    {  // c1
+        -0x1.f4ec64p-2f, -0x1.c734c4p-2f, -0x1.ae51c4p-2f, -0x1.a30668p-2f,
+        -0x1.9d60cap-2f, -0x1.9ae57ep-2f, -0x1.63751ep-1f, -0x1.253822p-1f,
+    },
+    {  // c2
+        0x1.20206cp-5f, 0x1.bee508p-7f, 0x1.2dc164p-8f, 0x1.a1361ep-10f,
+        0x1.0aaa5ep-11f, 0x1.73004ep-13f, 0x1.5c2648p-3f, 0x1.5becdap-4f,
+    },
+    {  // c3
+        -0x1.99375cp-7f, -0x1.f5f566p-9f, -0x1.f626fep-11f, -0x1.f8aceep-13f,
+        -0x1.c5c4cep-15f, -0x1.b915p-17f, -0x1.5913dcp-4f, -0x1.2c77a6p-5f,
+    },
+    {  // c4
+        0x1.0c56a6p-8f, 0x1.1041e4p-10f, 0x1.8d71d4p-13f, 0x1.fbee42p-16f,
+        0x1.92fe5ep-18f, 0x1.321adap-22f, 0x1.30e9dap-5f, 0x1.d675c4p-7f,
+    },
+    {  // c5
+        -0x1.4fb26ap-10f, -0x1.ff81e8p-13f, -0x1.402c98p-15f, -0x1.9b4c6ep-18f,
+        -0x1.224d1ap-21f, -0x1.186858p-23f, -0x1.ed6d44p-7f, -0x1.551086p-8f,
+    },
+    {  // c6
+        0x1.af08ap-12f, 0x1.76bd7ap-18f, 0x1.3be38cp-17f, 0x1.279acap-18f,
+        0x1.277768p-27f, 0x1.0815c2p-23f, 0x1.747168p-8f, 0x1.ccce4p-10f,
+    },
+    {  // c7
+        -0x1.0f2adep-14f, -0x1.98a042p-15f, -0x1.e6be54p-21f, 0x1.0f1e34p-21f,
+        -0x1.ed2c54p-27f, 0x1.327586p-27f, -0x1.67b6f8p-10f, -0x1.6ce28ap-12f,
+    },
+};
 
 // K(s) = G(s)/s = erfcx(s/sqrt2)/2 for the float32 GELU derivative (Phi(x) = exp(-x^2/2) K(|x|)
 // for x < 0): the same intervals and clamp as G, no division. Worst interval 1.26 ulp

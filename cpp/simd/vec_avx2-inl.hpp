@@ -215,6 +215,9 @@ inline Index32 binade_quarter_index(VecF32 a, std::uint32_t first) {
   return make_index32(_mm256_subs_epu16(q, _mm256_set1_epi32(static_cast<int>(first))));
 }
 inline Index32 rounded_index(VecF32 v) { return make_index32(_mm256_castps_si256(v.r)); }
+inline Index32 binade_half_index(VecF32 v) {
+  return make_index32(_mm256_srli_epi32(_mm256_castps_si256(v.r), 22));
+}
 inline VecF32 lookup32(const float* table, Index32 i) {
   const __m256 q0 = _mm256_permutevar8x32_ps(_mm256_load_ps(table), i.r);
   const __m256 q1 = _mm256_permutevar8x32_ps(_mm256_load_ps(table + 8), i.r);

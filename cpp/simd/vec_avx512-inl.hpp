@@ -207,6 +207,9 @@ inline Index32 binade_quarter_index(VecF32 a, std::uint32_t first) {
   return {_mm512_subs_epu16(q, _mm512_set1_epi32(static_cast<int>(first)))};
 }
 inline Index32 rounded_index(VecF32 v) { return {_mm512_castps_si512(v.r)}; }
+inline Index32 binade_half_index(VecF32 v) {
+  return {_mm512_srli_epi32(_mm512_castps_si512(v.r), 22)};
+}
 inline VecF32 lookup32(const float* table, Index32 i) {
   return {_mm512_permutex2var_ps(_mm512_load_ps(table), i.r, _mm512_load_ps(table + 16))};
 }

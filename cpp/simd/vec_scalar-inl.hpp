@@ -25,7 +25,8 @@
 //   float32 tables: binade_quarter_index(a, first) -> Index32, the lanes'
 //     ((bits(a) >> 21) - first) saturated at 0, modulo 32 (a >= 0: exponent and top two
 //     mantissa bits); rounded_index(v) -> Index32, the low 5 bits of v's bit pattern
-//     (v = k + 1.5 * 2^23 for an integer k: k modulo 32);
+//     (v = k + 1.5 * 2^23 for an integer k: k modulo 32); binade_half_index(v) ->
+//     Index32, bits(v) >> 22 (exponent and top mantissa bit), for lookup8;
 //     lookup32(table, i) -> table[i] for a 64-byte aligned float[32];
 //     lookup8(table, i) -> table[i mod 8] for a 32-byte aligned float[8] (one operation on
 //     every ISA: a short table of per-interval constants);
@@ -180,6 +181,9 @@ inline Index32 binade_quarter_index(ScalarVec<float> a, std::uint32_t first) {
 }
 inline Index32 rounded_index(ScalarVec<float> v) {
   return {ScalarVec<float>::to_bits(v.r) & 31u};
+}
+inline Index32 binade_half_index(ScalarVec<float> v) {
+  return {ScalarVec<float>::to_bits(v.r) >> 22};
 }
 inline ScalarVec<float> lookup32(const float* table, Index32 i) { return {table[i.r]}; }
 inline ScalarVec<float> lookup8(const float* table, Index32 i) { return {table[i.r & 7u]}; }
