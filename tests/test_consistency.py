@@ -88,6 +88,33 @@ def test_single_element_calls_match_full_array(case, dtype, isa):
 
 @pytest.mark.parametrize("dtype", DTYPE_PARAMS)
 @pytest.mark.parametrize("case", CASE_PARAMS)
+def test_fast_paths_give_the_general_paths_bits(case, dtype, isa):
+    """Kernels with a fast path (FastBounds, activations-inl.hpp) take it for a block of four
+    vectors whose every |x| lies within a bound, their general path otherwise: the two must
+    agree bit for bit. The same moderate and tiny values (+-0, subnormals, the kinks) are
+    computed in blocks of their own and in blocks that a huge value in every 16th element
+    sends down the general path."""
+    n = 4096
+    x = mixed_inputs(case, dtype, n, tag="fast-paths").copy()
+    x = np.where(np.isfinite(x) & (np.abs(x) <= 8), x, x.dtype.type(0.5))
+    fi = np.finfo(dtype)
+    tiny = [0.0, -0.0, fi.smallest_subnormal, -fi.smallest_subnormal, 3 * fi.smallest_subnormal,
+            -3 * fi.smallest_subnormal, fi.tiny, -fi.tiny, 1e-30, -1e-30, *kinks(case)]
+    spots = 16 * np.arange(len(tiny) * 8) + 1 + np.arange(len(tiny) * 8) % 15
+    x[spots] = np.resize(np.array(tiny, dtype=dtype), spots.size)
+    g = grad_outputs(dtype, n, "fast-paths")
+    kept = np.arange(n) % 16 != 0
+    for label, fn in operations(case):
+        v = operands(case, label, x)
+        mixed = v.copy()
+        mixed[~kept] = dtype(1e30)
+        alone, beside_huge = fn(v, g), fn(mixed, g)
+        assert_same(f"{case.id} {label}: blocks of moderate values vs blocks with a huge one",
+                    x[kept], beside_huge[kept], alone[kept])
+
+
+@pytest.mark.parametrize("dtype", DTYPE_PARAMS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_offset_and_strided_views_match_full_array(case, dtype, isa):
     n = 100
     big = inputs(case, dtype, n + 2 * 17)

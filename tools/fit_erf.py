@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Reproducible minimax fits for fastact's erf / erfc building blocks and the erf-form GELU.
-(The float64 kernel uses these; float32 GELU now evaluates a table, tools/fit_tables.py.)
+(The float64 kernel uses these; float32 GELU evaluates tables, tools/fit_tables.py, on every
+ISA, so the float32 fits printed here are no longer in the kernels.)
 
 Usage:  python3 tools/fit_erf.py        (needs mpmath + numpy; about 1-1.5 minutes)
 

@@ -2,7 +2,8 @@
 """Per-interval polynomial tables for fastact's float32 kernels (cpp/kernels/math-inl.hpp):
 tanh(a), the GELU tail's G(a) = (a/2) erfcx(a/sqrt2) and K(a) = G(a)/a, tanhshrink's
 H(a) = (a - tanh(a)) / a^3 (binade quarters); sigmoid(-a), silu and silu' (uniform
-intervals); gelu(-a) and gelu'(-a) (intervals uniform in a (a + 1)).
+intervals); gelu(-a) and gelu'(-a) (intervals uniform in a (a + 1)); for AVX2's 8-entry
+lookups G and D(a) = K(a) - a/sqrt(2 pi) (the binade halves of a + 1).
 
 Usage:  python3 tools/fit_tables.py [NAME ...] [--check N]   (NAME: a key of SPECS)
         (numpy, scipy; ~1 min)

@@ -31,6 +31,10 @@ enum class NaNPolicy { canonical, pass_through, single_source };
 struct FastBounds {
   double forward, backward;
 };
+// The |x| within which exp(-|x|) is exp_nonpositive_normal's (one scaling, no ldexp): the
+// fast paths that skip ldexp's second scaling where no lane's exp is subnormal.
+template <class T>
+constexpr double kExpNormalBound = -double(kExpNormalMinArg<T>);
 // No lane of the four with |v[k]| > bound. NaN lanes may pass: every fast path returns the
 // full path's NaN (their tail tests are false for NaN). max returns its second operand when
 // either is NaN, so the running maximum goes second: a NaN that replaced it stays to the
@@ -245,8 +249,6 @@ V sigmoid_reciprocal(V d) {
     return reciprocal_1_to_2<Precision::full>(d);
   }
 }
-// The float32 computed forms skip ldexp's second scaling where no lane's exp is subnormal.
-constexpr double kFloat32NormalExpBound = -kExpNormalMinArg<float>;
 
 // sigmoid: y = 1 / (1 + exp(-x)); dy/dx = y (1 - y).
 // float32 with tables (kFloat32Tables) for |x| <= 11.24: sigmoid(-|x|) from kSigmoidTable
@@ -295,7 +297,7 @@ struct Sigmoid {
   template <int>
   static constexpr FastBounds fast_bounds() {
     constexpr double bound = kFloat32Tables<V>     ? -kSigmoidTableMinArg
-                             : kFloat32Computed<V> ? kFloat32NormalExpBound
+                             : kFloat32Computed<V> ? kExpNormalBound<float>
                                                    : 0;
     return {bound, bound};
   }
@@ -477,8 +479,17 @@ struct Elu {
   V alpha;
   explicit Elu(const Params& p) : alpha(V::set(typename V::T(p.v[0]))) {}
   V forward(V x) const { return select(x > V::set(0), x, alpha * expm1(x)); }
-  V backward_from_x(V x, V dy) const {
-    return select(x > V::set(0), dy, dy * (alpha * exp(x)));
+  V backward_from_x(V x, V dy) const { return backward<false>(x, dy); }
+  // The fast path: blocks within exp's normal range (kExpNormalBound, FastBounds).
+  template <int>
+  static constexpr FastBounds fast_bounds() {
+    return {0, kExpNormalBound<typename V::T>};
+  }
+  template <int>
+  V backward_fast(V x, V dy) const { return backward<true>(x, dy); }
+  template <bool kNormal>
+  V backward(V x, V dy) const {
+    return select(x > V::set(0), dy, dy * (alpha * exp_of_nonpositive_part<kNormal>(x)));
   }
   V backward_from_y(V y, V dy) const { return select(y > V::set(0), dy, dy * (y + alpha)); }
 };
@@ -520,8 +531,17 @@ struct Selu {
     const V lo = V::set(C::kScaleLo) * min(V::set(std::numeric_limits<T>::max()), x);
     return select(x > V::set(0), fma(V::set(C::kScale), x, lo), scale_alpha_times(expm1(x)));
   }
-  V backward_from_x(V x, V dy) const {
-    return select(x > V::set(0), dy * V::set(C::kScale), dy * scale_alpha_times(exp(x)));
+  V backward_from_x(V x, V dy) const { return backward<false>(x, dy); }
+  template <int>
+  static constexpr FastBounds fast_bounds() {
+    return {0, kExpNormalBound<typename V::T>};
+  }
+  template <int>
+  V backward_fast(V x, V dy) const { return backward<true>(x, dy); }
+  template <bool kNormal>
+  V backward(V x, V dy) const {
+    return select(x > V::set(0), dy * V::set(C::kScale),
+                  dy * scale_alpha_times(exp_of_nonpositive_part<kNormal>(x)));
   }
   V backward_from_y(V y, V dy) const {
     const V slope = y + V::set(C::kScaleAlphaHi);
@@ -671,7 +691,7 @@ V silu_tail(V x) {
   return select(x > V::set(0), positive, negative);
 }
 
-// silu for |x| <= kFloat32NormalExpBound (the float32 computed form's fast path), where
+// silu for |x| <= kExpNormalBound<float> (the float32 computed form's fast path), where
 // e = exp(-|x|) and every product below are normal numbers, so nothing needs scaling:
 // x num / d with num = 1 (x >= 0) or e and d = 1 + e exact as s + err, one corrected
 // quotient of the exact two-term product x num; x's sign bit keeps silu(-0) = -0 (the
@@ -733,7 +753,7 @@ struct Swish {
     if constexpr (K == 1 && kFloat32Computed<V>) {
       // the lanes within the fast path's range as it computes them (its bits, by design)
       const V y = parts<K>(x).times(x);
-      return select(abs(x) <= V::set(kFloat32NormalExpBound), forward_fast<K>(x), y);
+      return select(abs(x) <= V::set(kExpNormalBound<float>), forward_fast<K>(x), y);
     }
     return parts<K>(x).times(x);
   }
@@ -748,7 +768,7 @@ struct Swish {
     }
     if constexpr (K == 1 && kFloat32Computed<V>) {
       const V d = backward_by_quotient<K>(x, dy);
-      return select(abs(x) <= V::set(kFloat32NormalExpBound), backward_fast<K>(x, dy), d);
+      return select(abs(x) <= V::set(kExpNormalBound<float>), backward_fast<K>(x, dy), d);
     }
     return backward_by_quotient<K>(x, dy);
   }
@@ -760,7 +780,7 @@ struct Swish {
   static constexpr FastBounds fast_bounds() {
     constexpr double bound = K != 1                ? 0
                              : kFloat32Tables<V>   ? kSiluTableMaxAbsArg
-                             : kFloat32Computed<V> ? kFloat32NormalExpBound
+                             : kFloat32Computed<V> ? kExpNormalBound<float>
                                                    : 0;
     return {bound, bound};
   }
@@ -1022,8 +1042,8 @@ SigmoidParts<V> gelu_tanh_parts(V x) {
   return SigmoidParts<V>(z, finite_or_zero(z_lo));
 }
 
-// The exact form in float64 and in float32 without tables (with tables: the quadratic table,
-// gelu_float_table for the tail, below), from tools/fit_erf.py.
+// The exact form in float64 (float32: the quadratic table and gelu_float_table for the tail
+// with 32-entry lookups, gelu_float_by_g8 on AVX2; below), from tools/fit_erf.py.
 // With a = |x|/sqrt2 carried as a_hi + a_lo:
 //   a < 1/2:  x Phi(x) = x/2 + x^2 Q(x^2)            (Q a minimax fit; x itself is exact)
 //   a >= 1/2: x Phi(x) = -exp(-a^2) H(a)              for x < 0,
@@ -1131,8 +1151,8 @@ V gelu_small_q(V x2) {
 // down to underflow. gelu(+-0) = +-0, gelu(inf) = inf, gelu(-inf) is forced to NaN by the
 // caller. The tail's derivative reads K(s) = G(s)/s (kGeluKTable) in the same way.
 // Measured: 2.17 ulp over all 2^32 float32 inputs, at x = -11.64 in the tail formula (the
-// tanh form: 1.98); the computed erf form on AVX2 2.48, at x = -3.244 (its tanh form 1.89,
-// at x = -6.115).
+// tanh form: 1.98); on AVX2 (gelu_float_by_g8, below) 2.17 on the strided sweep (its tanh form 1.89, at
+// x = -6.115).
 template <class V>
 struct GeluTableParts {
   V f;             // the table's function of |x|: G or K
@@ -1183,14 +1203,15 @@ V gelu_grad_float_by_k_table(V x) {
 // gelu(+-0) = +-0 (G(0) = +0, and -0 - 0 = -0), gelu(inf) = inf; -inf is the caller's.
 constexpr float kGeluLookup8NormalBound = 13.0f;  // x^2/2 <= 84.5: n >= -122
 // With kNormal, e = m 2^n is exact and e G = (m G) 2^n, so the fast path forms e once and
-// gelu as max(0, x) - e G in one FMA (x < 0: -(e G), never zero there but at -0, where
-// max(0, -0) = -0 keeps the sign; NaN passes as max's second operand).
+// gelu as max(-0, x) - e G in one FMA: for x < 0, -0 - e G, which keeps the sign where e G
+// rounds to 0 (x = -2^-149); max returns its second operand for equal zeros and for NaN,
+// so +0 -> +0 - 0 = +0 and NaN -> NaN.
 template <bool kNormal, class V>
 V gelu_float_by_g8(V x) {
   const V g = lookup8_table_polynomial(kGeluG8Table, min(V::set(kGeluLookup8MaxArg), abs(x)));
   const ExpParts<V> p = gelu_exp_parts<V, kNormal>(x);
   if constexpr (kNormal) {
-    return fnma(p.mantissa * pow2_integral(p.exponent), g, max(V::set(0), x));
+    return fnma(p.mantissa * pow2_integral(p.exponent), g, max(V::set(-0.0f), x));
   } else {
     const V y_neg = -ldexp(p.mantissa * g, p.exponent);
     const V y_pos = fnma(ldexp(p.mantissa, p.exponent), g, x);

@@ -263,6 +263,18 @@ V exp_nonpositive_normal(V z) {
   const Ln2Reduction<V> t = reduce_ln2(z);
   return exp_reduced(t.r) * pow2_integral(t.n);
 }
+// exp(min(x, 0)), for derivatives that take it where x <= 0 only (the other lanes are
+// discarded): kNormal for kExpNormalMinArg <= x (exp_nonpositive_normal's one scaling; the
+// same bits). NaN -> NaN (min returns its second operand).
+template <bool kNormal, class V>
+V exp_of_nonpositive_part(V x) {
+  const V z = min(V::set(0), x);
+  if constexpr (kNormal) {
+    return exp_nonpositive_normal(z);
+  } else {
+    return exp_nonpositive(z);
+  }
+}
 
 // ---------------------------------------------------------------------------------------
 // expm1(z) = exp(z) - 1
@@ -294,7 +306,9 @@ V expm1(V x) {
   const V n = t.n;
   const V em = expm1_reduced(t.r);
   const V half = V::set(T(0.5));
-  const V h = ldexp(half, n);  // 2^(n-1)
+  // 2^(n-1), n - 1 in [-45, 127] (float64 [-59, 1023]) by the clamp: a normal power of two,
+  // built directly (ldexp's two-step scaling is for subnormal and huge scales).
+  const V h = pow2_integral(n - V::set(T(1)));
   const V scaled = V::set(T(2)) * fma(h, em, h - half);
   // n = 0: expm1(r) itself, with the sign of zero kept (expm1(-0) = -0).
   return select(n == V::set(T(0)), bit_or(em, sign_bit(x)), scaled);
