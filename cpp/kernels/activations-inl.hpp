@@ -473,20 +473,30 @@ struct SigmoidParts {
 // expm1 keeps full relative accuracy near 0, where exp(x) - 1 would cancel.
 // Error: float32 <= 2 ulp, float64 <= 2 ulp.
 // Measured: float32 0.88 ulp over all 2^32 inputs, float64 1.08 ulp (strided sweep).
-template <class V>
-struct Elu {
-  static constexpr bool kBackwardFromY = true;
-  V alpha;
-  explicit Elu(const Params& p) : alpha(V::set(typename V::T(p.v[0]))) {}
-  V forward(V x) const { return select(x > V::set(0), x, alpha * expm1(x)); }
-  V backward_from_x(V x, V dy) const { return backward<false>(x, dy); }
-  // The fast path: blocks within exp's normal range (kExpNormalBound, FastBounds).
+//
+// The backward from x of elu and selu, D::backward<kNormal>(x, dy) with exp(min(x, 0)): the
+// general path, and a fast path for blocks within exp's normal range (kExpNormalBound,
+// FastBounds; elu +5%, selu +13% at 64K on Zen 3).
+template <class V, class D>
+struct ExpBranchBackward {
   template <int>
   static constexpr FastBounds fast_bounds() {
     return {0, kExpNormalBound<typename V::T>};
   }
+  V backward_from_x(V x, V dy) const {
+    return static_cast<const D&>(*this).template backward<false>(x, dy);
+  }
   template <int>
-  V backward_fast(V x, V dy) const { return backward<true>(x, dy); }
+  V backward_fast(V x, V dy) const {
+    return static_cast<const D&>(*this).template backward<true>(x, dy);
+  }
+};
+template <class V>
+struct Elu : ExpBranchBackward<V, Elu<V>> {
+  static constexpr bool kBackwardFromY = true;
+  V alpha;
+  explicit Elu(const Params& p) : alpha(V::set(typename V::T(p.v[0]))) {}
+  V forward(V x) const { return select(x > V::set(0), x, alpha * expm1(x)); }
   template <bool kNormal>
   V backward(V x, V dy) const {
     return select(x > V::set(0), dy, dy * (alpha * exp_of_nonpositive_part<kNormal>(x)));
@@ -516,7 +526,7 @@ struct SeluConstants<double> {
   static constexpr double kScaleAlphaLo = 0x1.05161b045a1fep-56;
 };
 template <class V>
-struct Selu {
+struct Selu : ExpBranchBackward<V, Selu<V>> {
   static constexpr bool kBackwardFromY = true;
   using C = SeluConstants<typename V::T>;
   explicit Selu(const Params&) {}
@@ -531,13 +541,6 @@ struct Selu {
     const V lo = V::set(C::kScaleLo) * min(V::set(std::numeric_limits<T>::max()), x);
     return select(x > V::set(0), fma(V::set(C::kScale), x, lo), scale_alpha_times(expm1(x)));
   }
-  V backward_from_x(V x, V dy) const { return backward<false>(x, dy); }
-  template <int>
-  static constexpr FastBounds fast_bounds() {
-    return {0, kExpNormalBound<typename V::T>};
-  }
-  template <int>
-  V backward_fast(V x, V dy) const { return backward<true>(x, dy); }
   template <bool kNormal>
   V backward(V x, V dy) const {
     return select(x > V::set(0), dy * V::set(C::kScale),
