@@ -743,11 +743,15 @@ constexpr bool kFloat32Tables = std::is_same_v<typename V::T, float> && kCheapLo
 template <class V>
 constexpr bool kFloat32Computed = std::is_same_v<typename V::T, float> && !kCheapLookup32;
 
-template <class V, std::size_t Rows>
-V table_horner(const float (&table)[Rows][32], Index32 i, V a) {
-  const V t = a - lookup32(table[0], i);
-  V p = lookup32(table[Rows - 1], i);
-  for (std::size_t k = Rows - 2; k >= 1; --k) p = fma(p, t, lookup32(table[k], i));
+// Row entry i of a 32-column table (lookup32) or of an 8-column one (lookup8, AVX2's short
+// tables below).
+inline auto table_entry(const float (&row)[32], Index32 i) { return lookup32(row, i); }
+inline auto table_entry(const float (&row)[8], Index32 i) { return lookup8(row, i); }
+template <class V, std::size_t Rows, std::size_t Cols>
+V table_horner(const float (&table)[Rows][Cols], Index32 i, V a) {
+  const V t = a - table_entry(table[0], i);
+  V p = table_entry(table[Rows - 1], i);
+  for (std::size_t k = Rows - 2; k >= 1; --k) p = fma(p, t, table_entry(table[k], i));
   return p;
 }
 template <class V, std::size_t Rows>
@@ -1197,11 +1201,7 @@ V complement_where_nonnegative(V x, V g) {
 // tables (b_k within a factor 2 of its interval), and a is clamped below 15, so a + 1 < 16.
 template <class V, std::size_t Rows>
 V lookup8_table_polynomial(const float (&table)[Rows][8], V a) {
-  const Index32 i = binade_half_index(a + V::set(1));
-  const V t = a - lookup8(table[0], i);
-  V p = lookup8(table[Rows - 1], i);
-  for (std::size_t k = Rows - 2; k >= 1; --k) p = fma(p, t, lookup8(table[k], i));
-  return p;
+  return table_horner(table, binade_half_index(a + V::set(1)), a);
 }
 
 // GELU's G(a) = (a/2) erfcx(a/sqrt2) and D(a) = G(a)/a - a/sqrt(2 pi) (gelu'(x) =
