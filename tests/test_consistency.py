@@ -37,14 +37,28 @@ from _helpers import (
 )
 
 
+def nan_variants(dtype) -> np.ndarray:
+    """NaNs of both signs, quiet and signalling, with payloads: an op that skips the
+    canonicalisation (NaNPolicy in activations-inl.hpp) must still give each of them the same
+    bits wherever it stands."""
+    if np.dtype(dtype) == np.float32:
+        bits = np.array([0x7FC00000, 0xFFC00000, 0x7FC12345, 0xFFD00001, 0x7F800001, 0xFFA00F00],
+                        np.uint32)
+    else:
+        bits = np.array([0x7FF8000000000000, 0xFFF8000000000000, 0x7FF8123456789ABC,
+                         0xFFF9000000000001, 0x7FF0000000000001, 0xFFF4000000F00000], np.uint64)
+    return bits.view(dtype)
+
+
 def inputs(case: Case, dtype, n: int) -> np.ndarray:
-    """n mixed inputs with the special values (NaN, +-inf, +-0, subnormals, the kinks)
+    """n mixed inputs with the special values (NaNs, +-inf, +-0, subnormals, the kinks)
     spread through them."""
     x = mixed_inputs(case, dtype, n, tag="consistency").copy()
     fi = np.finfo(dtype)
-    specials = [np.nan, np.inf, -np.inf, 0.0, -0.0, fi.smallest_subnormal,
-                -fi.smallest_subnormal, fi.max, -fi.max, *kinks(case)]
-    x[np.arange(len(specials)) * (n // len(specials))] = np.array(specials, dtype=dtype)
+    finite = [np.inf, -np.inf, 0.0, -0.0, fi.smallest_subnormal, -fi.smallest_subnormal,
+              fi.max, -fi.max, *kinks(case)]
+    specials = np.concatenate([nan_variants(dtype), np.array(finite, dtype=dtype)])
+    x[np.arange(specials.size) * (n // specials.size)] = specials
     return x
 
 

@@ -252,25 +252,26 @@ V exp_nonpositive(V z) {
   return exp_clamped(max(V::set(ExpConstants<typename V::T>::kMinArg), z));
 }
 
-// exp(z) for kExpNormalMinArg <= z <= 0 (or NaN), where 2^n is a normal number: one
-// multiplication by it (pow2_integral) instead of ldexp's two, which only subnormal 2^n
-// need. The same bits as exp_nonpositive there (a product with a power of two rounds once
-// either way).
+// exp(z) for |z| <= -kExpNormalMinArg (or NaN), where 2^n and the result are normal
+// numbers: one multiplication by 2^n (pow2_integral) instead of ldexp's two, which only
+// subnormal 2^n need. The same bits as exp_nonpositive for z <= 0 (a product with a power of
+// two rounds once either way); exp(87) = 6.1e37 and 1/exp(87) are normal too, so a
+// quotient by 1 + exp(z) stays normal (silu_normal).
 template <class T>
 constexpr T kExpNormalMinArg = std::is_same_v<T, float> ? T(-87) : T(-708);  // n >= -126, -1022
 template <class V>
-V exp_nonpositive_normal(V z) {
+V exp_normal(V z) {
   const Ln2Reduction<V> t = reduce_ln2(z);
   return exp_reduced(t.r) * pow2_integral(t.n);
 }
 // exp(min(x, 0)), for derivatives that take it where x <= 0 only (the other lanes are
-// discarded): kNormal for kExpNormalMinArg <= x (exp_nonpositive_normal's one scaling; the
+// discarded): kNormal for kExpNormalMinArg <= x (exp_normal's one scaling; the
 // same bits). NaN -> NaN (min returns its second operand).
 template <bool kNormal, class V>
 V exp_of_nonpositive_part(V x) {
   const V z = min(V::set(0), x);
   if constexpr (kNormal) {
-    return exp_nonpositive_normal(z);
+    return exp_normal(z);
   } else {
     return exp_nonpositive(z);
   }
