@@ -264,6 +264,16 @@ V exp_normal(V z) {
   const Ln2Reduction<V> t = reduce_ln2(z);
   return exp_reduced(t.r) * pow2_integral(t.n);
 }
+// exp(z) for any z, with exp_normal's single scaling when no lane of the vector needs more
+// (every |z| <= -kExpNormalMinArg; a NaN lane does not count) and exp's clamps and two-step
+// ldexp otherwise: the same bits either way, one compare and branch per vector instead of
+// about eight operations. For arguments that are nearly always moderate (log_softmax's
+// backward from y: +25% on rows of 1000, float32 AVX2 on Zen 3).
+template <class V>
+V exp_normal_when_possible(V z) {
+  if (!any(abs(z) > V::set(-kExpNormalMinArg<typename V::T>))) return exp_normal(z);
+  return exp(z);
+}
 // exp(min(x, 0)), for derivatives that take it where x <= 0 only (the other lanes are
 // discarded): kNormal for kExpNormalMinArg <= x (exp_normal's one scaling; the
 // same bits). NaN -> NaN (min returns its second operand).

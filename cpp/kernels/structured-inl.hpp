@@ -716,7 +716,7 @@ template <class V, SoftmaxKind K>
   const V d = V::set(st_reduce_sum(sum));
   st_for_vectors<V>(n, [&](std::size_t i, std::size_t w) {
     V yv = st_load<V>(y + i, w);
-    if constexpr (K == SoftmaxKind::log_softmax) yv = exp(yv);
+    if constexpr (K == SoftmaxKind::log_softmax) yv = exp_normal_when_possible(yv);
     st_store(st_softmax_grad<V, K>(yv, st_load<V>(g + i, w), d), dx + i, w);
   });
 }
@@ -914,7 +914,7 @@ template <class V, SoftmaxKind K, std::size_t NV>
     T* out = dx + k * inner;
     for (std::size_t v = 0; v < NV; ++v) {
       V yv = st_load<V>(yr + v * L, width(v));
-      if constexpr (K == SoftmaxKind::log_softmax) yv = exp(yv);
+      if constexpr (K == SoftmaxKind::log_softmax) yv = exp_normal_when_possible(yv);
       st_store(st_softmax_grad<V, K>(yv, st_load<V>(gr + v * L, width(v)), d[v]), out + v * L,
                width(v));
     }
