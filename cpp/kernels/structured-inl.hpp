@@ -502,7 +502,15 @@ void st_row_blocks(std::size_t n, const Begin& begin, const Body& body, const En
     begin();
     for (; i + kStSlots * L <= stop; i += kStSlots * L)
       for (int k = 0; k < kStSlots; ++k) body(i + static_cast<std::size_t>(k) * L, L, k);
-    for (int k = 0; i < stop; i += L, ++k) body(i, stop - i < L ? stop - i : L, k);
+    // At most kStSlots vectors remain (the last maybe partial). Unrolled, each copy's slot is
+    // a constant, so the callers' slot arrays can live in registers (a run-time index kept
+    // them in memory, in the main loop too).
+#pragma GCC unroll 4
+    for (int k = 0; k < kStSlots; ++k) {
+      if (i >= stop) break;
+      body(i, stop - i < L ? stop - i : L, k);
+      i += L;
+    }
     end();
   }
 }
@@ -598,20 +606,21 @@ StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t
       n, [&] {},
       [&](std::size_t at, std::size_t w, int slot) {
         const V xv = st_load<V>(x + at, w);
-        const V e = exp_term(xv);
-        typename V::Mask is_top = xv == m;
-        typename V::Mask rest = !is_top;
+        // Both selects on the compare's own mask (GCC rebuilt a negated one per select).
+        const typename V::Mask is_top = xv == m;
+        V e_rest = select(is_top, zero, exp_term(xv));
+        V top = select(is_top, one, zero);
         if (w < L) {
           const typename V::Mask active = st_lanes_below<V>(w);
-          is_top = is_top & active;
-          rest = rest & active;
+          e_rest = select(active, e_rest, zero);
+          top = select(active, top, zero);
         }
         if constexpr (kExactRest) {
-          s0.add_block(select(rest, e, zero));
+          s0.add_block(e_rest);
         } else {
-          part[slot] = part[slot] + select(rest, e, zero);
+          part[slot] = part[slot] + e_rest;
         }
-        tops[slot] = tops[slot] + select(is_top, one, zero);
+        tops[slot] = tops[slot] + top;
       },
       [&] {
         if constexpr (!kExactRest) {
