@@ -392,8 +392,8 @@ MEASURED_ULP: dict[str, tuple[float, float]] = {
 # gradients (through the sigmoid): their forwards are the table ISAs' bits; glu by the sweep
 # of tests/test_structured.py's kind (logits N(0, s^2), s from 1 to 300).
 MEASURED_ULP_COMPUTED: dict[str, float] = {
-    "sigmoid": 1.48, "tanh": 0.93, "softplus": 1.63, "logsigmoid": 1.63, "silu": 1.67,
-    "swish": 1.67, "tanhshrink": 1.90, "gelu": 2.78, "glu": 2.29,
+    "sigmoid": 1.48, "tanh": 0.93, "softplus": 1.63, "logsigmoid": 1.63, "silu": 1.66,
+    "swish": 1.66, "tanhshrink": 1.90, "gelu": 2.78, "glu": 2.29,
 }
 
 
