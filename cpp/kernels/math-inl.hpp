@@ -264,6 +264,13 @@ V exp_normal(V z) {
   const Ln2Reduction<V> t = reduce_ln2(z);
   return exp_reduced(t.r) * pow2_integral(t.n);
 }
+// exp(z + z_lo) on the same range, for an exact two-term argument (|z_lo| <= ulp(z)): z_lo
+// joins the reduced argument, as in exp_parts_nonpositive.
+template <class V>
+V exp_normal(V z, V z_lo) {
+  const Ln2Reduction<V> t = reduce_ln2(z);
+  return exp_reduced(t.r + z_lo) * pow2_integral(t.n);
+}
 // exp(z) for any z, with exp_normal's single scaling when no lane of the vector needs more
 // (every |z| <= -kExpNormalMinArg; a NaN lane does not count) and exp's clamps and two-step
 // ldexp otherwise: the same bits either way, one compare and branch per vector instead of
