@@ -429,7 +429,7 @@ struct Softsign {
   static constexpr bool kBackwardFromY = true;
   // A NaN x reaches the quotient as x and as |x|; x's sign bit OR-ed in last makes either
   // one x quietened. The NaN of +-inf is the default NaN whatever the order. Skipping the
-  // canonicalisation: +18% at 64K on Zen 3 (the kernel is bound by the two FMA pipes, which
+  // canonicalisation: +13% at 64K on Zen 3 (the kernel is bound by the two FMA pipes, which
   // also issue the compare and the blend).
   static constexpr NaNPolicy kNaN = NaNPolicy::single_source;
   explicit Softsign(const Params&) {}
@@ -726,8 +726,9 @@ struct Logsigmoid {
 // (exp(z + z_lo) = exp(z) (1 + z_lo)), which matters for z << 0 where sigmoid(z) ~ exp(z).
 // float32 silu (beta = 1) with tables for |x| <= 11.59: kSiluTable and kSiluGradTable
 // (per-interval polynomials; the gradient within 2 ulp of its terms' size at silu's
-// minimum, x = -1.2785, where the two cancel); without tables (AVX2) silu_normal and
-// silu_gradient_normal for |x| <= 87.
+// minimum, x = -1.2785, where the two cancel); float32 without tables (AVX2), any beta:
+// swish_normal and swish_gradient_normal for |beta x| <= 87 (silu_normal and
+// silu_gradient_normal for beta = 1).
 // silu(-inf) = NaN, like PyTorch's x / (1 + exp(-x)).
 // Error: float32 <= 2 ulp, float64 <= 2 ulp.
 // Measured: float32 1.75 (silu) ulp over all 2^32 inputs (the computed form on AVX2 1.66, at
@@ -756,12 +757,11 @@ V silu_tail(V x) {
 // 1 / (1 + u): exp_normal), swish(x) = x / (1 + u) for either sign, one corrected quotient of
 // x by 1 + u held exactly as s + err. Against x e / (1 + e) with e = exp(-|z|) for z < 0
 // this needs no numerator product (exact as hi + lo) and no selects (at 64K on Zen 3: silu
-// +22%; swish(beta = 1.5) +24%, its backward +20%, over the ldexp-scaled general form), the
-// error unchanged in kind (exp's relative error reaches the result scaled by
-// u / (1 + u) <= 1 either way). x's sign
-// bit keeps swish(-0) = -0 (the correction adds +0) and, for silu, makes a NaN's bits x's
-// quietened whatever the operand order (NaNPolicy::single_source). kLow: z_lo is not 0
-// (beta != 1; silu has z = x).
+// +24%, its backward +19%; swish(beta = 1.5) +24%, its backward +20%, over the ldexp-scaled
+// general form), the error unchanged in kind (exp's relative error reaches the result
+// scaled by u / (1 + u) <= 1 either way). x's sign bit keeps swish(-0) = -0 (the correction
+// adds +0) and, for silu, makes a NaN's bits x's quietened whatever the operand order
+// (NaNPolicy::single_source). kLow: z_lo is not 0 (beta != 1; silu has z = x).
 template <class V, bool kLow>
 V swish_normal(V x, V z, V z_lo) {
   const V one = V::set(1);
