@@ -158,6 +158,24 @@ def test_bench_backward_reads_what_the_policy_says(tmp_path, policy, expected):
         assert all(c["status"] == "ok" for c in g["contenders"]), g
 
 
+def test_bench_tiny_rule_judges_the_per_call_overhead(tmp_path):
+    """The tiny-array target compares fastact's fixed part of a call (its time less the 4096
+    elements at its in-cache rate) with a whole np.maximum(x, 0, out=) call: gelu, whose
+    4096 elements alone take about as long as that call, is judged by its overhead."""
+    out = tmp_path / "bench.json"
+    p = run("bench", "--activations", "relu", "gelu", "--sizes", "4096", "65536",
+            "--threads", "1", "--peers", "numpy", "--min-time", "0.01", "--json", str(out))
+    assert p.returncode == 0, p.stderr
+    data = json.loads(out.read_text())
+    tiny = [t for t in data["targets"] if t["rule"] == "tiny"]
+    assert {(t["direction"], t["activation"]) for t in tiny} == {
+        (d, a) for d in ("forward", "backward") for a in ("relu", "gelu")}
+    for t in tiny:
+        fixed = t["fastact_fixed_us"]
+        assert fixed is not None and fixed < t["fastact_us"], t
+        assert t["pass"] == (fixed <= t["np_maximum_us"]), t
+
+
 def test_bench_structured_activations(tmp_path):
     """The structured activations run in their benchmark shapes (rows of 1000; prelu on
     (batch, 64, 16)), every contender checked against the reference, with their own streams."""
