@@ -324,9 +324,7 @@ struct Sigmoid {
   // gradients), the same bits either way.
   static V exp_negative_abs(V x) {
     const V na = negative_abs(x);
-    if constexpr (kFloat32Computed<V>) {
-      if (!any(na < V::set(kExpNormalMinArg<float>))) return exp_normal(na);
-    }
+    if constexpr (kFloat32Computed<V>) return exp_normal_when_possible<true>(na);
     return exp_nonpositive(na);
   }
   V forward_exp(V x) const { return forward_exp(x, exp_negative_abs(x)); }
@@ -370,11 +368,12 @@ struct Sigmoid {
     }
   }
   static V gradient_factor(V z) {
-    const V y = Sigmoid(Params{}).forward(z);
     if constexpr (kFloat32Computed<V>) {
-      return select(abs(z) > V::set(kExpNormalBound<float>), y, gradient_factor_fast(z));
+      const V y = gradient_factor_fast(z);
+      const typename V::Mask out = abs(z) > V::set(kExpNormalBound<float>);
+      return any(out) ? select(out, Sigmoid(Params{}).forward(z), y) : y;
     }
-    return y;
+    return Sigmoid(Params{}).forward(z);
   }
 };
 
@@ -763,9 +762,13 @@ V silu_tail(V x) {
 // adds +0) and, for silu, makes a NaN's bits x's quietened whatever the operand order
 // (NaNPolicy::single_source). kLow: z_lo is not 0 (beta != 1; silu has z = x).
 template <class V, bool kLow>
+V swish_exp(V z, V z_lo) {  // u = exp(-(z + z_lo))
+  return exp_normal_impl<V, kLow>(V::set(0) - z, V::set(0) - z_lo);
+}
+template <class V, bool kLow>
 V swish_normal(V x, V z, V z_lo) {
   const V one = V::set(1);
-  const V u = kLow ? exp_normal(V::set(0) - z, V::set(0) - z_lo) : exp_normal(V::set(0) - z);
+  const V u = swish_exp<V, kLow>(z, z_lo);
   const TwoSum<V> d = fast_two_sum(max(one, u), min(one, u));
   return bit_or(divide_by_double_word<V, false>(x, d.s, d.err), sign_bit(x));
 }
@@ -775,7 +778,7 @@ V swish_normal(V x, V z, V z_lo) {
 template <class V, bool kLow>
 V swish_gradient_normal(V z, V z_lo) {
   const V one = V::set(1);
-  const V u = kLow ? exp_normal(V::set(0) - z, V::set(0) - z_lo) : exp_normal(V::set(0) - z);
+  const V u = swish_exp<V, kLow>(z, z_lo);
   const V r = one / (one + u);  // 1 + u is not in [1, 2]: a true division
   return r * fma(z, u * r, one);
 }
@@ -807,24 +810,25 @@ struct Swish {
   explicit Swish(V beta_) : beta(beta_), unit_beta(true) {}
   int variant() const { return unit_beta ? 1 : 0; }
   // z + z_lo = beta x exactly where z is finite (z_lo is NaN where z overflowed: the
-  // general form takes it as 0, finite_or_zero).
+  // general form takes it as 0, finite_or_zero); silu: z = x, z_lo unused.
   struct ScaledArg {
     V z, z_lo;
   };
+  template <int K>
   ScaledArg scaled(V x) const {
+    if constexpr (K == 1) return {x, V::set(0)};
     const V z = beta * x;
     return {z, fma(beta, x, -z)};
   }
   template <int K>
   SigmoidParts<V> parts(V x) const {
     if constexpr (K == 1) return SigmoidParts<V>(x);
-    return general_parts(scaled(x));
-  }
-  static SigmoidParts<V> general_parts(const ScaledArg& a) {
+    const ScaledArg a = scaled<K>(x);
     return SigmoidParts<V>(a.z, finite_or_zero(a.z_lo));
   }
   // float32 without tables, any beta: swish_normal for the lanes with |beta x| <= 87 (all
-  // of them, nearly always: one test per vector), the general quotient for the others.
+  // of them, nearly always: one test per vector), the general quotient for the others only
+  // when some lane needs it. NaN lanes take swish_normal (silu's NaNPolicy::single_source).
   static typename V::Mask beyond_normal(V z) { return abs(z) > V::set(kExpNormalBound<float>); }
   template <int K>
   V forward_as(V x) const {
@@ -836,17 +840,11 @@ struct Swish {
       const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, silu_tail(x), y) : y;
     }
-    if constexpr (K == 1 && kFloat32Computed<V>) {
-      // the lanes within the fast path's range as it computes them (its bits, by design),
-      // NaN lanes too (their bits are the fast path's: NaNPolicy::single_source)
-      const V y = parts<K>(x).times(x);
-      return select(abs(x) > V::set(kExpNormalBound<float>), y, forward_fast<K>(x));
-    }
-    if constexpr (K == 0 && kFloat32Computed<V>) {
-      const ScaledArg a = scaled(x);
-      const V y = swish_normal<V, true>(x, a.z, a.z_lo);
+    if constexpr (kFloat32Computed<V>) {
+      const ScaledArg a = scaled<K>(x);
+      const V y = swish_normal<V, K == 0>(x, a.z, a.z_lo);
       const typename V::Mask out = beyond_normal(a.z);
-      return any(out) ? select(out, general_parts(a).times(x), y) : y;
+      return any(out) ? select(out, parts<K>(x).times(x), y) : y;
     }
     return parts<K>(x).times(x);
   }
@@ -859,13 +857,9 @@ struct Swish {
       const typename V::Mask out = abs(x) > V::set(kSiluTableMaxAbsArg);
       return any(out) ? select(out, backward_by_quotient<K>(x, dy), d) : d;
     }
-    if constexpr (K == 1 && kFloat32Computed<V>) {
-      const V d = backward_by_quotient<K>(x, dy);
-      return select(abs(x) <= V::set(kExpNormalBound<float>), backward_fast<K>(x, dy), d);
-    }
-    if constexpr (K == 0 && kFloat32Computed<V>) {
-      const ScaledArg a = scaled(x);
-      const V d = dy * swish_gradient_normal<V, true>(a.z, a.z_lo);
+    if constexpr (kFloat32Computed<V>) {
+      const ScaledArg a = scaled<K>(x);
+      const V d = dy * swish_gradient_normal<V, K == 0>(a.z, a.z_lo);
       const typename V::Mask out = beyond_normal(a.z);
       return any(out) ? select(out, backward_by_quotient<K>(x, dy), d) : d;
     }

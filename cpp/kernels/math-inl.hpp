@@ -259,27 +259,40 @@ V exp_nonpositive(V z) {
 // quotient by 1 + exp(z) stays normal (silu_normal).
 template <class T>
 constexpr T kExpNormalMinArg = std::is_same_v<T, float> ? T(-87) : T(-708);  // n >= -126, -1022
+// With kLow, exp(z + z_lo) for an exact two-term argument (|z_lo| <= ulp(z)): z_lo joins the
+// reduced argument, as in exp_parts_nonpositive.
+template <class V, bool kLow>
+V exp_normal_impl(V z, V z_lo) {
+  const Ln2Reduction<V> t = reduce_ln2(z);
+  V r = t.r;
+  if constexpr (kLow) r = r + z_lo;
+  return exp_reduced(r) * pow2_integral(t.n);
+}
 template <class V>
 V exp_normal(V z) {
-  const Ln2Reduction<V> t = reduce_ln2(z);
-  return exp_reduced(t.r) * pow2_integral(t.n);
+  return exp_normal_impl<V, false>(z, z);
 }
-// exp(z + z_lo) on the same range, for an exact two-term argument (|z_lo| <= ulp(z)): z_lo
-// joins the reduced argument, as in exp_parts_nonpositive.
 template <class V>
 V exp_normal(V z, V z_lo) {
-  const Ln2Reduction<V> t = reduce_ln2(z);
-  return exp_reduced(t.r + z_lo) * pow2_integral(t.n);
+  return exp_normal_impl<V, true>(z, z_lo);
 }
-// exp(z) for any z, with exp_normal's single scaling when no lane of the vector needs more
-// (every |z| <= -kExpNormalMinArg; a NaN lane does not count) and exp's clamps and two-step
-// ldexp otherwise: the same bits either way, one compare and branch per vector instead of
-// about eight operations. For arguments that are nearly always moderate (log_softmax's
-// backward from y: +25% on rows of 1000, float32 AVX2 on Zen 3).
-template <class V>
+// exp(z) with exp_normal's single scaling when no lane of the vector needs more (every
+// |z| <= -kExpNormalMinArg; a NaN lane does not count) and exp's clamps and two-step ldexp
+// otherwise: the same bits either way, one compare and branch per vector instead of about
+// eight operations. For arguments that are nearly always moderate (log_softmax's backward
+// from y: +25% on rows of 1000, float32 AVX2 on Zen 3; sigmoid's e = exp(-|x|) where it has
+// no block fast path). kNonpositive: z <= 0 (or NaN), one operation fewer in the test and
+// exp_nonpositive's single clamp.
+template <bool kNonpositive = false, class V>
 V exp_normal_when_possible(V z) {
-  if (!any(abs(z) > V::set(-kExpNormalMinArg<typename V::T>))) return exp_normal(z);
-  return exp(z);
+  const V bound = V::set(kExpNormalMinArg<typename V::T>);
+  if constexpr (kNonpositive) {
+    if (!any(z < bound)) return exp_normal(z);
+    return exp_nonpositive(z);
+  } else {
+    if (!any(abs(z) > -bound)) return exp_normal(z);
+    return exp(z);
+  }
 }
 // exp(min(x, 0)), for derivatives that take it where x <= 0 only (the other lanes are
 // discarded): kNormal for kExpNormalMinArg <= x (exp_normal's one scaling; the
