@@ -602,6 +602,15 @@ StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t
   V part[kStSlots], tops[kStSlots];
   st_slot_zero(tops);
   st_slot_zero(part);
+  // A vector's terms below the maximum and its count of terms at it; both selects on the
+  // compare's own mask (GCC rebuilt a negated one per select).
+  struct Split {
+    V rest, top;
+  };
+  const auto split = [&](V xv) {
+    const typename V::Mask is_top = xv == m;
+    return Split{select(is_top, zero, exp_term(xv)), select(is_top, one, zero)};
+  };
   // float32: the whole blocks first, their slots in registers (GCC kept the walk's slot
   // arrays in memory; log_softmax on rows of 1000: +6% over the walk with its unrolled
   // tail, +18% over the walk before that), then the rest, at most one block, by the walk:
@@ -613,10 +622,9 @@ StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t
       st_slot_zero(block);
 #pragma GCC unroll 8
       for (std::size_t k = 0; k < kStBlockVecs; ++k) {
-        const V xv = V::load(x + start + k * L);
-        const typename V::Mask is_top = xv == m;
-        block[k % kStSlots] = block[k % kStSlots] + select(is_top, zero, exp_term(xv));
-        tops[k % kStSlots] = tops[k % kStSlots] + select(is_top, one, zero);
+        const Split t = split(V::load(x + start + k * L));
+        block[k % kStSlots] = block[k % kStSlots] + t.rest;
+        tops[k % kStSlots] = tops[k % kStSlots] + t.top;
       }
       s0.add_block(st_slot_sum(block));
     }
@@ -624,23 +632,17 @@ StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t
   st_row_blocks<V>(
       n - start, [&] {},
       [&](std::size_t at, std::size_t w, int slot) {
-        at += start;
-        const V xv = st_load<V>(x + at, w);
-        // Both selects on the compare's own mask (GCC rebuilt a negated one per select).
-        const typename V::Mask is_top = xv == m;
-        V e_rest = select(is_top, zero, exp_term(xv));
-        V top = select(is_top, one, zero);
+        Split t = split(st_load<V>(x + start + at, w));
         if (w < L) {
           const typename V::Mask active = st_lanes_below<V>(w);
-          e_rest = select(active, e_rest, zero);
-          top = select(active, top, zero);
+          t = {select(active, t.rest, zero), select(active, t.top, zero)};
         }
         if constexpr (kExactRest) {
-          s0.add_block(e_rest);
+          s0.add_block(t.rest);
         } else {
-          part[slot] = part[slot] + e_rest;
+          part[slot] = part[slot] + t.rest;
         }
-        tops[slot] = tops[slot] + top;
+        tops[slot] = tops[slot] + t.top;
       },
       [&] {
         if constexpr (!kExactRest) {
