@@ -214,6 +214,12 @@ SPECS = {
     "gelu_d8": Spec("GeluD8", gelu_d, 7, float(np.float32(14.99)), (), halves=True,
                     scale=gelu_d_scale, interval_0_at_zero=False),
 }
+def halves_interval(i: int) -> int:
+    """The interval of the binade halves that column i holds (the index's low three bits are
+    those of bits(a + 1) >> 22: interval k sits in column (k + 254) mod 8)."""
+    return (i - 254) % 8
+
+
 HALVES_EDGES = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 11.0, 15.0)
 UNIFORM_MARGIN = 1e-3  # fitted beyond each end: the kernel's index rounds x * RN(1/width)
 
@@ -224,8 +230,8 @@ def uniform_k(spec: Spec, i: int) -> int:
 
 
 def interval_bounds(spec: Spec, i: int) -> tuple[float, float]:
-    if spec.halves:  # column i holds interval (i - 254) mod 8
-        k = (i - 254) % 8
+    if spec.halves:
+        k = halves_interval(i)
         lo, hi = HALVES_EDGES[k], HALVES_EDGES[k + 1]
         return lo * (1 - UNIFORM_MARGIN), min(hi * (1 + UNIFORM_MARGIN), spec.a_max)
     if spec.quadratic_beta is not None:
@@ -276,7 +282,7 @@ def lawson(t: np.ndarray, f: np.ndarray, powers: list[int], fixed: np.ndarray,
 
 def first_interval(spec: Spec, i: int) -> bool:
     """Whether column i holds the interval that starts at a = 0."""
-    return (i - 254) % 8 == 0 if spec.halves else i == 0
+    return halves_interval(i) == 0 if spec.halves else i == 0
 
 
 def fit_interval(spec: Spec, i: int) -> tuple[float, list[float]]:
@@ -328,7 +334,7 @@ def check_points(spec: Spec, i: int, n: int) -> np.ndarray:
             # (a quadratic index is of a = |x| >= 0)
             a = np.concatenate([a, tiny] + ([] if spec.quadratic_beta is not None else [-tiny]))
         return a[a <= spec.a_max + UNIFORM_MARGIN]  # (tables of x <= 0 end at a_max = 0)
-    lo32 = np.float32(lo if not first_interval(spec, i) else np.float32(np.finfo(np.float32).smallest_subnormal))
+    lo32 = np.float32(np.finfo(np.float32).smallest_subnormal if first_interval(spec, i) else lo)
     hi32 = np.float32(hi)
     bits = np.arange(lo32.view(np.int32), hi32.view(np.int32), dtype=np.int64)
     if bits.size > n:
