@@ -295,10 +295,13 @@ def check_indices(n: int) -> slice | np.ndarray:
     """Which elements a result is checked on (all of them up to CHECK_SAMPLE, see above)."""
     if n <= CHECK_SAMPLE:
         return slice(None)
+    # The first and last 4,096 elements and a stride through the middle, in increasing
+    # order without repeats by construction (np.unique on the union took 1.5 s at 16M).
+    edge = 4096
     stride = (n // CHECK_SAMPLE) | 1
-    return np.unique(np.concatenate([
-        np.arange(0, 4096), np.arange(0, n, stride), np.arange(n - 4096, n),
-    ]))
+    middle = np.arange(0, n, stride)
+    middle = middle[(middle >= edge) & (middle < n - edge)]
+    return np.concatenate([np.arange(0, edge), middle, np.arange(n - edge, n)])
 
 
 @dataclass
