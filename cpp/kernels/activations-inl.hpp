@@ -91,7 +91,7 @@ struct Relu {
   static constexpr bool kBackwardFromY = true;
   explicit Relu(const Params&) {}
   V forward(V x) const { return max(V::set(0), x); }
-  V backward_from_x(V x, V dy) const { return select(x <= V::set(0), V::set(0), dy); }
+  V backward_from_x(V x, V dy) const { return zero_where(x <= V::set(0), dy); }
   V backward_from_y(V y, V dy) const { return backward_from_x(y, dy); }
 };
 
@@ -108,7 +108,7 @@ struct Hardtanh {
       : lo(V::set(typename V::T(p.v[0]))), hi(V::set(typename V::T(p.v[1]))) {}
   Hardtanh(V lo_, V hi_) : lo(lo_), hi(hi_) {}
   V forward(V x) const { return min(hi, max(lo, x)); }
-  V backward_from_x(V x, V dy) const { return select((x > lo) & (x < hi), dy, V::set(0)); }
+  V backward_from_x(V x, V dy) const { return keep_where((x > lo) & (x < hi), dy); }
   V backward_from_y(V y, V dy) const { return backward_from_x(y, dy); }
 };
 
@@ -150,10 +150,10 @@ struct Hardsigmoid {
   V backward_from_x(V x, V dy) const {
     const V three = V::set(3);
     // |x| < 3 is (x > -3) & (x < 3), NaN false too, in one comparison fewer.
-    return select(abs(x) < three, divide_by_6(dy), V::set(0));
+    return keep_where(abs(x) < three, divide_by_6(dy));
   }
   V backward_from_y(V y, V dy) const {
-    return select((y > V::set(0)) & (y < V::set(1)), divide_by_6(dy), V::set(0));
+    return keep_where((y > V::set(0)) & (y < V::set(1)), divide_by_6(dy));
   }
 };
 
@@ -175,10 +175,10 @@ struct PwlSigmoid {
   }
   V backward_from_x(V x, V dy) const {
     const V one = V::set(1);
-    return select(abs(x) < one, dy * V::set(typename V::T(0.5)), V::set(0));  // as hardsigmoid
+    return keep_where(abs(x) < one, dy * V::set(typename V::T(0.5)));  // as hardsigmoid
   }
   V backward_from_y(V y, V dy) const {
-    return select((y > V::set(0)) & (y < V::set(1)), dy * V::set(typename V::T(0.5)), V::set(0));
+    return keep_where((y > V::set(0)) & (y < V::set(1)), dy * V::set(typename V::T(0.5)));
   }
 };
 
@@ -193,7 +193,7 @@ struct Threshold {
   explicit Threshold(const Params& p)
       : threshold(V::set(typename V::T(p.v[0]))), value(V::set(typename V::T(p.v[1]))) {}
   V forward(V x) const { return select(x <= threshold, value, x); }
-  V backward_from_x(V x, V dy) const { return select(x <= threshold, V::set(0), dy); }
+  V backward_from_x(V x, V dy) const { return zero_where(x <= threshold, dy); }
 };
 
 // hardshrink(lambd): y = 0 for -lambd <= x <= lambd, else x (+0 for x = -0, as PyTorch);
@@ -205,12 +205,12 @@ struct Hardshrink {
   static constexpr bool kBackwardFromY = true;
   V lambd;
   explicit Hardshrink(const Params& p) : lambd(V::set(typename V::T(p.v[0]))) {}
-  V forward(V x) const { return select((x >= -lambd) & (x <= lambd), V::set(0), x); }
+  V forward(V x) const { return zero_where((x >= -lambd) & (x <= lambd), x); }
   V backward_from_x(V x, V dy) const {
-    return select((x < -lambd) | (x > lambd), dy, V::set(0));
+    return keep_where((x < -lambd) | (x > lambd), dy);
   }
   V backward_from_y(V y, V dy) const {
-    return select((y < V::set(0)) | (y > V::set(0)), dy, V::set(0));
+    return keep_where((y < V::set(0)) | (y > V::set(0)), dy);
   }
 };
 
@@ -227,10 +227,10 @@ struct Softshrink {
     return select(x > lambd, x - lambd, select(x < -lambd, x + lambd, x - x));
   }
   V backward_from_x(V x, V dy) const {
-    return select((x < -lambd) | (x > lambd), dy, V::set(0));
+    return keep_where((x < -lambd) | (x > lambd), dy);
   }
   V backward_from_y(V y, V dy) const {
-    return select((y < V::set(0)) | (y > V::set(0)), dy, V::set(0));
+    return keep_where((y < V::set(0)) | (y > V::set(0)), dy);
   }
 };
 
@@ -478,7 +478,7 @@ struct SigmoidParts {
     e = ldexp(p.mantissa, p.exponent);
     d = fast_two_sum(one, e);
     num_mantissa = select(positive, one, p.mantissa);
-    shift = select(positive, V::set(0), p.exponent);
+    shift = zero_where(positive, p.exponent);
   }
   // m * sigmoid(z): the product num * m kept exact as a two-term value, one corrected
   // quotient, one final scaling.
@@ -964,7 +964,7 @@ struct Mish {
     p.num = {select(positive, n_pos.s, w_m.s), select(positive, n_pos.err, w_m.err)};
     p.den = {select(positive, d_pos.s, d_neg.s), select(positive, d_pos.err, d_neg.err)};
     p.one_minus_num = select(positive, two_e2, two);
-    p.shift = select(positive, V::set(0), ep.exponent);
+    p.shift = zero_where(positive, ep.exponent);
     const TwoSum<V> d_sig = fast_two_sum(one, e);
     p.sigmoid_mantissa = divide_by_double_word<V, true, Denominator::one_to_two>(
         select(positive, one, ep.mantissa), d_sig.s, d_sig.err);
@@ -1018,7 +1018,7 @@ struct Hardswish {
     using T = typename V::T;
     const V three = V::set(3);
     const V slope = fma(x, V::set(T(1) / T(3)), V::set(T(0.5)));
-    return select(x <= -three, V::set(0), select(x >= three, dy, dy * slope));
+    return zero_where(x <= -three, select(x >= three, dy, dy * slope));
   }
 };
 
@@ -1050,7 +1050,7 @@ V tanhshrink_float_table(V x) {
   const V h = table_polynomial(kTanhshrinkHTable, min(a_max, a));
   const V y = select(a > a_max, a - V::set(1), cube_times(a, h));
   // x - tanh(x) is +0 for x = -0 (and keeps the sign of x for tiny x that underflow).
-  return select(x == V::set(0), V::set(0), bit_xor(y, sign_bit(x)));
+  return zero_where(x == V::set(0), bit_xor(y, sign_bit(x)));
 }
 
 template <class V>
@@ -1079,7 +1079,7 @@ struct Tanhshrink {
     const V large = (a - t.s) - t.err;
     const V y = select(a < V::set(TanhshrinkConstants<typename V::T>::kSmall), small, large);
     // x - tanh(x) is +0 for x = -0 (and keeps the sign of x for tiny x that underflow).
-    return select(x == V::set(0), V::set(0), bit_xor(y, sign_bit(x)));
+    return zero_where(x == V::set(0), bit_xor(y, sign_bit(x)));
   }
   V backward_from_x(V x, V dy) const {
     // float32 table: tanh(|x|), its sign irrelevant under the square.
@@ -1471,7 +1471,7 @@ struct Arelu {
     } else {
       y = scaled_power(x, double(k), log_k, double(n));
     }
-    return select(x > V::set(0), y, select(is_nan(x), x, V::set(0)));
+    return select(x > V::set(0), y, keep_where(is_nan(x), x));
   }
   V backward_from_x(V x, V dy) const {
     V g;
@@ -1481,7 +1481,7 @@ struct Arelu {
       const PowerParams d = derivative_power();
       g = dy * scaled_power(x, d.c, d.log_c, d.e);
     }
-    return select(x > V::set(0), g, select(is_nan(x), x, V::set(0)));
+    return select(x > V::set(0), g, keep_where(is_nan(x), x));
   }
 };
 

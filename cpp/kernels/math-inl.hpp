@@ -235,7 +235,7 @@ ExpParts<V> exp_parts_nonpositive_impl(V z, V z_lo) {
   V r = t.r;
   if constexpr (kLow) r = r + z_lo;
   if constexpr (!kClamp) return {exp_reduced(r), t.n};
-  return {select(z < lo, V::set(0), exp_reduced(r)), t.n};
+  return {zero_where(z < lo, exp_reduced(r)), t.n};
 }
 template <class V>
 ExpParts<V> exp_parts_nonpositive(V z) {
@@ -406,7 +406,7 @@ V log1p_unit(V t) {
   const V one = V::set(1), half = V::set(T(0.5));
   const typename V::Mask upper = t >= half;
   const V f = select(upper, (t - one) * half, t);
-  const V k = select(upper, one, V::set(0));
+  const V k = keep_where(upper, one);
   return fma(k, V::set(C::kLn2Hi), fma(k, V::set(C::kLn2Lo), log1p_reduced(f)));
 }
 
@@ -445,7 +445,7 @@ V log(V x) {
   const auto me = frexp_normal(xs);
   const typename V::Mask big = me.m > V::set(C::kSqrt2);
   const V m = select(big, me.m * V::set(T(0.5)), me.m);
-  const V k = select(big, me.k + one, me.k) - select(tiny, V::set(C::kSubnormalShift), zero);
+  const V k = select(big, me.k + one, me.k) - keep_where(tiny, V::set(C::kSubnormalShift));
   const V r = fma(k, V::set(L::kLn2Hi), fma(k, V::set(L::kLn2Lo), log1p_reduced(m - one)));
   const V inf = V::set(std::numeric_limits<T>::infinity());
   const V nan = V::set(std::numeric_limits<T>::quiet_NaN());
@@ -497,7 +497,7 @@ TwoSum<V> log_double_word(V x) {
   const auto me = frexp_normal(xs);
   const typename V::Mask big = me.m > V::set(C::kSqrt2);
   const V m = select(big, me.m * V::set(T(0.5)), me.m);
-  const V k = select(big, me.k + one, me.k) - select(tiny, V::set(C::kSubnormalShift), zero);
+  const V k = select(big, me.k + one, me.k) - keep_where(tiny, V::set(C::kSubnormalShift));
   const V f = m - one;  // exact
   const TwoSum<V> d = fast_two_sum(two, f);
   const TwoSum<V> s = divide_double_word_parts(f, zero, d.s, d.err);
@@ -519,7 +519,7 @@ TwoSum<V> log_double_word(V x) {
   const V inf = V::set(std::numeric_limits<T>::infinity());
   const V nan = V::set(std::numeric_limits<T>::quiet_NaN());
   const V hi = select(x == zero, -inf, select(x == inf, inf, select(x > zero, r.s, nan)));
-  return {hi, select((x > zero) & (x < inf), r.err, zero)};
+  return {hi, keep_where((x > zero) & (x < inf), r.err)};
 }
 
 // exp(z_hi + z_lo) for |z_lo| <= ulp(z_hi): exp(z_hi) (1 + z_lo).
@@ -560,7 +560,7 @@ V scaled_power(V b, double c, double log_c, double e) {
 // A low-order correction term, dropped where it is not finite (its high part overflowed).
 template <class V>
 V finite_or_zero(V lo) {
-  return select(abs(lo) < V::set(std::numeric_limits<typename V::T>::infinity()), lo, V::set(0));
+  return keep_where(abs(lo) < V::set(std::numeric_limits<typename V::T>::infinity()), lo);
 }
 
 // Evaluates f in float64: directly for float64 vectors, on the two widened halves for

@@ -563,7 +563,7 @@ void st_softmax_row_terms(const typename V::T* x, typename V::T* y, std::size_t 
   }
   if (i < n) {
     const V a = exp_term(st_load_signed<V, Neg>(x + i, n - i));
-    const V e = select(st_lanes_below<V>(n - i), a, zero);
+    const V e = keep_where(st_lanes_below<V>(n - i), a);
     e.store_n(y + i, n - i);
     s1.add(e);
   }
@@ -599,17 +599,31 @@ StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t
   constexpr bool kExactRest = std::is_same_v<T, double>;
   const V zero = V::set(0), one = V::set(1), m = V::set(mx);
   StSum<V> s0 = StSum<V>::zero();
-  V part[kStSlots], tops[kStSlots];
-  st_slot_zero(tops);
+  V part[kStSlots];
   st_slot_zero(part);
-  // A vector's terms below the maximum and its count of terms at it; both selects on the
-  // compare's own mask (GCC rebuilt a negated one per select).
+  // The count of terms at the maximum, per lane: one accumulator (its adds are off the exp
+  // chains, and every register the slots leave free keeps a constant of exp's out of
+  // memory), whose lanes are added to `count` in double before a float32 lane could pass
+  // 2^24 (integers stay exact in any order).
+  V tops = zero;
+  double count = 0;
+  const auto flush_tops = [&] {
+    if constexpr (kExactRest) {
+      count += st_reduce_add(tops);
+    } else {
+      count += reduce_sum_wide(tops);
+    }
+    tops = zero;
+  };
+  constexpr std::size_t kTopsFlushBlocks = std::size_t(1) << 20;  // 2^23 vectors
+  // A vector's terms below the maximum and its count of terms at it, by bit operations on
+  // the compare's mask (blends take the FMA pipes on Zen 3).
   struct Split {
     V rest, top;
   };
   const auto split = [&](V xv) {
     const typename V::Mask is_top = xv == m;
-    return Split{select(is_top, zero, exp_term(xv)), select(is_top, one, zero)};
+    return Split{zero_where(is_top, exp_term(xv)), keep_where(is_top, one)};
   };
   // float32: the whole blocks first, their slots in registers (GCC kept the walk's slot
   // arrays in memory; log_softmax on rows of 1000: +6% over the walk with its unrolled
@@ -617,6 +631,7 @@ StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t
   // the same sums in the same order (the count is an exact integer in any order).
   std::size_t start = 0;
   if constexpr (!kExactRest) {
+    std::size_t blocks = 0;
     for (; start + kStBlockVecs * L <= n; start += kStBlockVecs * L) {
       V block[kStSlots];
       st_slot_zero(block);
@@ -624,9 +639,13 @@ StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t
       for (std::size_t k = 0; k < kStBlockVecs; ++k) {
         const Split t = split(V::load(x + start + k * L));
         block[k % kStSlots] = block[k % kStSlots] + t.rest;
-        tops[k % kStSlots] = tops[k % kStSlots] + t.top;
+        tops = tops + t.top;
       }
       s0.add_block(st_slot_sum(block));
+      if (++blocks == kTopsFlushBlocks) {
+        flush_tops();
+        blocks = 0;
+      }
     }
   }
   st_row_blocks<V>(
@@ -635,14 +654,14 @@ StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t
         Split t = split(st_load<V>(x + start + at, w));
         if (w < L) {
           const typename V::Mask active = st_lanes_below<V>(w);
-          t = {select(active, t.rest, zero), select(active, t.top, zero)};
+          t = {keep_where(active, t.rest), keep_where(active, t.top)};
         }
         if constexpr (kExactRest) {
           s0.add_block(t.rest);
         } else {
           part[slot] = part[slot] + t.rest;
         }
-        tops[slot] = tops[slot] + t.top;
+        tops = tops + t.top;
       },
       [&] {
         if constexpr (!kExactRest) {
@@ -650,7 +669,8 @@ StLogSums<typename V::T> st_log_softmax_sums(const typename V::T* x, std::size_t
           st_slot_zero(part);
         }
       });
-  return {st_reduce_sum(s0), static_cast<double>(st_reduce_add(st_slot_sum(tops)))};
+  flush_tops();
+  return {st_reduce_sum(s0), count};
 }
 // The last pass: y = (x - c_hi) - c_lo with c_hi + c_lo = mx + log_sum exactly.
 template <class V>
@@ -770,7 +790,7 @@ void st_softmax_row_backward_x_terms(const typename V::T* g, const typename V::T
       n, [&] { st_slot_zero(dpart); },
       [&](std::size_t i, std::size_t w, int slot) {
         V e = exp_term(st_load_signed<V, Neg>(x + i, w));
-        if (w < L) e = select(st_lanes_below<V>(w), e, zero);
+        if (w < L) e = keep_where(st_lanes_below<V>(w), e);
         const V gv = st_load<V>(g + i, w);
         st_store(e, dx + i, w);
         ssum[slot].add(e);
@@ -860,8 +880,8 @@ template <class V, SoftmaxKind K, std::size_t NV>
       for (std::size_t v = 0; v < NV; ++v) {
         const V xv = st_load<V>(row + v * L, width(v));
         const typename V::Mask is_top = xv == m[v];
-        rest[v].add_block(select(is_top, zero, st_exp_term(xv, m[v]).e));
-        count[v] = count[v] + select(is_top, one, zero);
+        rest[v].add_block(zero_where(is_top, st_exp_term(xv, m[v]).e));
+        count[v] = count[v] + keep_where(is_top, one);
       }
     }
     V c_hi[NV], c_lo[NV];
@@ -1486,7 +1506,7 @@ template <class V>
         [&](std::size_t j, std::size_t m, const StGroupMax<V>& gm) {
           const V gv = st_load<V>(gr + j, m);
           for (std::size_t p = 0; p < l.pieces; ++p) {
-            const V d = select(gm.index == V::set(T(p)), gv, zero);
+            const V d = keep_where(gm.index == V::set(T(p)), gv);
             if (transposed) {
               st_store(d, dcols + p * kStMaxoutBatch + j % kStMaxoutBatch, m);
             } else {
@@ -1601,7 +1621,7 @@ template <class V>
         const V gv = st_load<V>(g + off + c, m);
         const typename V::Mask pos = xv > zero;
         st_store(select(pos, gv, st_load<V>(w + c, m) * gv), gx + off + c, m);
-        const TwoSum<V> t = st_two_sum(st_load<V>(gw_hi + c, m), select(pos, zero, xv * gv));
+        const TwoSum<V> t = st_two_sum(st_load<V>(gw_hi + c, m), zero_where(pos, xv * gv));
         st_store(t.s, gw_hi + c, m);
         st_store(st_load<V>(gw_lo + c, m) + t.err, gw_lo + c, m);
       }
@@ -1629,7 +1649,7 @@ template <class V>
           const typename V::Mask pos = xv > zero;
           st_store(select(pos, gv, st_load<V>(row + i, m) * gv), gx + base + i, m);
           // Masked lanes load x = g = 0 and add 0 * 0.
-          st_store(st_load<V>(part + i, m) + select(pos, zero, xv * gv), part + i, m);
+          st_store(st_load<V>(part + i, m) + zero_where(pos, xv * gv), part + i, m);
         });
         if ((o + 1) % kStBlockVecs == 0 || o + 1 == l.outer) {
           st_for_vectors<V>(size, [&](std::size_t i, std::size_t m) {
@@ -1670,7 +1690,7 @@ template <class V>
             const V gv = st_load<V>(g + base + i, m);
             const typename V::Mask pos = xv > zero;
             st_store(select(pos, gv, wv * gv), gx + base + i, m);
-            part[slot] = part[slot] + select(pos, zero, xv * gv);
+            part[slot] = part[slot] + zero_where(pos, xv * gv);
           },
           [&] { sum.add_block(st_slot_sum(part)); });
     }

@@ -86,6 +86,8 @@ inline VecF32 canonical_nan(VecF32 a) {
                            _mm256_cmp_ps(a.r, a.r, _CMP_UNORD_Q))};
 }
 inline VecF32 select(MaskF32 m, VecF32 a, VecF32 b) { return {_mm256_blendv_ps(b.r, a.r, m.r)}; }
+inline VecF32 keep_where(MaskF32 m, VecF32 a) { return {_mm256_and_ps(m.r, a.r)}; }
+inline VecF32 zero_where(MaskF32 m, VecF32 a) { return {_mm256_andnot_ps(m.r, a.r)}; }
 inline VecF32 bit_and(VecF32 a, VecF32 b) { return {_mm256_and_ps(a.r, b.r)}; }
 inline VecF32 bit_or(VecF32 a, VecF32 b) { return {_mm256_or_ps(a.r, b.r)}; }
 inline VecF32 bit_xor(VecF32 a, VecF32 b) { return {_mm256_xor_ps(a.r, b.r)}; }
@@ -137,6 +139,8 @@ inline VecF64 canonical_nan(VecF64 a) {
                            _mm256_cmp_pd(a.r, a.r, _CMP_UNORD_Q))};
 }
 inline VecF64 select(MaskF64 m, VecF64 a, VecF64 b) { return {_mm256_blendv_pd(b.r, a.r, m.r)}; }
+inline VecF64 keep_where(MaskF64 m, VecF64 a) { return {_mm256_and_pd(m.r, a.r)}; }
+inline VecF64 zero_where(MaskF64 m, VecF64 a) { return {_mm256_andnot_pd(m.r, a.r)}; }
 inline VecF64 bit_and(VecF64 a, VecF64 b) { return {_mm256_and_pd(a.r, b.r)}; }
 inline VecF64 bit_or(VecF64 a, VecF64 b) { return {_mm256_or_pd(a.r, b.r)}; }
 inline VecF64 bit_xor(VecF64 a, VecF64 b) { return {_mm256_xor_pd(a.r, b.r)}; }

@@ -81,6 +81,8 @@ inline VecF32 canonical_nan(VecF32 a) {
                              _mm512_set1_epi32(kKeepNonNaN), 0)};
 }
 inline VecF32 select(MaskF32 m, VecF32 a, VecF32 b) { return {_mm512_mask_blend_ps(m.r, b.r, a.r)}; }
+inline VecF32 keep_where(MaskF32 m, VecF32 a) { return {_mm512_maskz_mov_ps(m.r, a.r)}; }
+inline VecF32 zero_where(MaskF32 m, VecF32 a) { return {_mm512_maskz_mov_ps(_knot_mask16(m.r), a.r)}; }
 inline VecF32 bit_and(VecF32 a, VecF32 b) { return {_mm512_and_ps(a.r, b.r)}; }
 inline VecF32 bit_or(VecF32 a, VecF32 b) { return {_mm512_or_ps(a.r, b.r)}; }
 inline VecF32 bit_xor(VecF32 a, VecF32 b) { return {_mm512_xor_ps(a.r, b.r)}; }
@@ -131,6 +133,8 @@ inline VecF64 canonical_nan(VecF64 a) {
                              _mm512_set1_epi64(kKeepNonNaN), 0)};
 }
 inline VecF64 select(MaskF64 m, VecF64 a, VecF64 b) { return {_mm512_mask_blend_pd(m.r, b.r, a.r)}; }
+inline VecF64 keep_where(MaskF64 m, VecF64 a) { return {_mm512_maskz_mov_pd(m.r, a.r)}; }
+inline VecF64 zero_where(MaskF64 m, VecF64 a) { return {_mm512_maskz_mov_pd(_knot_mask8(m.r), a.r)}; }
 inline VecF64 bit_and(VecF64 a, VecF64 b) { return {_mm512_and_pd(a.r, b.r)}; }
 inline VecF64 bit_or(VecF64 a, VecF64 b) { return {_mm512_or_pd(a.r, b.r)}; }
 inline VecF64 bit_xor(VecF64 a, VecF64 b) { return {_mm512_xor_pd(a.r, b.r)}; }

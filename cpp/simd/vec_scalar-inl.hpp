@@ -17,7 +17,10 @@
 //   is_nan(a); masks combine with & | and negate with !; any(m): some lane is true
 //   canonical_nan(a): every NaN lane (any sign or payload) as the positive quiet NaN of
 //     std::numeric_limits<T>::quiet_NaN(), other lanes unchanged
-//   select(m, a, b) = m ? a : b, lane by lane
+//   select(m, a, b) = m ? a : b, lane by lane; keep_where(m, a) = m ? a : +0 and
+//     zero_where(m, a) = m ? +0 : a, the same as a select with +0 but on AVX2 a bit
+//     operation, which Zen 3 issues on any of its four vector pipes (a blend takes one of
+//     the two FMA pipes)
 //   abs(a), sign_bit(a) (= a & -0.0), bit_xor(a, b), bit_or(a, b), bit_and(a, b)
 //   sqrt(a) (correctly rounded on every ISA)
 //   round_even(a): nearest integer, ties to even
@@ -133,6 +136,8 @@ template <class T> ScalarVec<T> canonical_nan(ScalarVec<T> a) {
   return {a.r != a.r ? std::numeric_limits<T>::quiet_NaN() : a.r};
 }
 template <class T> ScalarVec<T> select(ScalarMask<T> m, ScalarVec<T> a, ScalarVec<T> b) { return {m.m ? a.r : b.r}; }
+template <class T> ScalarVec<T> keep_where(ScalarMask<T> m, ScalarVec<T> a) { return {m.m ? a.r : T(0)}; }
+template <class T> ScalarVec<T> zero_where(ScalarMask<T> m, ScalarVec<T> a) { return {m.m ? T(0) : a.r}; }
 
 template <class T> ScalarVec<T> bit_and(ScalarVec<T> a, ScalarVec<T> b) {
   using V = ScalarVec<T>;
