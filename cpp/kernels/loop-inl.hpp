@@ -49,12 +49,14 @@ void element_loop(typename V::T* dest, std::size_t n, Store store, const Compute
     compute(i, head).store_n(dest, head);
     i = head;
   }
+  // Streaming stores take the same unrolled body as cached ones, with its fast paths (two
+  // single vectors per step ran sigmoid at 1.18 Gelem/s against 1.54 cached, tanh 0.71
+  // against 0.94: 4M float32, one thread, AVX2 on Zen 3); the rest below is cached.
   if (store == Store::streaming && reinterpret_cast<std::uintptr_t>(dest + i) % sizeof(V) == 0) {
-    for (; i + 2 * L <= n; i += 2 * L) {
-      const V a = compute(i, L);
-      const V b = compute(i + L, L);
-      a.store_stream(dest + i);
-      b.store_stream(dest + i + L);
+    for (; i + 4 * L <= n; i += 4 * L) {
+      V r[4];
+      block(i, r);
+      for (std::size_t k = 0; k < 4; ++k) r[k].store_stream(dest + i + k * L);
     }
     V::stream_fence();
   }
