@@ -488,6 +488,24 @@ def test_large_misaligned_out(name, simd):
     assert_bitwise(out, want, f"{name}(n={n}, out= one element past alignment)")
 
 
+@acts
+@pytest.mark.parametrize("simd", SIMD_ISAS)
+def test_large_misaligned_out_backward(name, simd):
+    # The backward's streaming stores (from x: the loops with the fast paths), as above.
+    n = (16 << 20) // 4 + 2 * 4096 + 6
+    x, g = values(n, np.float32), grads(n, np.float32)
+    h = (n // 2) & ~63
+    buf = np.empty(n + 1, np.float32)
+    buf[0] = SENTINEL
+    out = buf[1:]
+    with using_isa(simd):
+        want = np.concatenate([bwd(name, g[:h], x[:h], threads=1),
+                               bwd(name, g[h:], x[h:], threads=1)])
+        assert bwd(name, g, x, out=out, threads=1) is out
+    assert buf[0] == SENTINEL
+    assert_bitwise(out, want, f"{name}_backward(n={n}, out= one element past alignment)")
+
+
 # ---- N-d -----------------------------------------------------------------------------------
 
 
