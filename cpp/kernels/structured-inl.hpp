@@ -1367,9 +1367,10 @@ template <class V>
     st_glu_loop<V>(
         l.n, b,
         [&](std::size_t i, V bv) {
-          const V gv = V::load(gs + i);
+          // a before da is written: with out= x itself, da is a.
+          const V gv = V::load(gs + i), av = V::load(a + i);
           (gv * sig.template forward_fast<0>(bv)).store(da + i);
-          (gv * (V::load(a + i) * sig.template backward_fast<0>(bv, V::set(1)))).store(db + i);
+          (gv * (av * sig.template backward_fast<0>(bv, V::set(1)))).store(db + i);
         },
         [&](std::size_t i, std::size_t m) {
           const V av = st_load<V>(a + i, m);
