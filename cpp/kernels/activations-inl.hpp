@@ -351,13 +351,13 @@ struct Sigmoid {
   V backward_from_y(V y, V dy) const { return dy * (y * (V::set(1) - y)); }
 
   // sigmoid(z) as a factor of another activation's gradient (softplus, logsigmoid: the
-  // 8-ulp budget). float32 without tables, where |z| <= kExpNormalBound: 1 / (1 + exp(-z)),
+  // 8-ulp budget). Without float32 tables, where |z| <= kExpNormalBound: 1 / (1 + exp(-z)),
   // one division (exp's 0.73 ulp, the rounded sum and the quotient: within 3.5 ulp) in
   // place of the forward's corrected quotient, for both signs of z (1 + exp(-z) and its
-  // reciprocal are normal there); beyond, the forward (its subnormal results). Elsewhere
-  // the forward itself. gradient_factor_fast: the same within fast_bounds.
+  // reciprocal are normal there); beyond, the forward (its subnormal results). With float32
+  // tables the forward itself. gradient_factor_fast: the same within fast_bounds.
   static V gradient_factor_fast(V z) {
-    if constexpr (kFloat32Computed<V>) {
+    if constexpr (!kFloat32Tables<V>) {
       const V one = V::set(1);
       return one / (one + exp_normal(V::set(0) - z));
     } else {
@@ -365,9 +365,10 @@ struct Sigmoid {
     }
   }
   static V gradient_factor(V z) {
-    if constexpr (kFloat32Computed<V>) {
+    if constexpr (!kFloat32Tables<V>) {
       const V y = gradient_factor_fast(z);
-      const typename V::Mask out = abs(z) > V::set(kExpNormalBound<float>);
+      const typename V::Mask out =
+          abs(z) > V::set(typename V::T(kExpNormalBound<typename V::T>));
       return any(out) ? select(out, Sigmoid(Params{}).forward(z), y) : y;
     }
     return Sigmoid(Params{}).forward(z);
