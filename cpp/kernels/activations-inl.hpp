@@ -257,8 +257,8 @@ V sigmoid_reciprocal(V d) {
 // Otherwise evaluated on a = |x| so exp never overflows: with e = exp(-a) and d = 1 + e held
 // exactly as a two-term sum, y = 1/d for x >= 0 and e/d for x < 0, each by one corrected
 // quotient. float32 without tables divides by d (kSigmoidDenominator), which also makes
-// sigmoid(x) round to 1 wherever e is below half an ulp of 1 (softplus relies on it), and
-// for |x| <= 87 exp scales by 2^n once (exp_normal).
+// sigmoid(x) round to 1 wherever e is below half an ulp of 1 (softplus relies on it). For
+// |x| <= 87 (float64: 708) exp scales by 2^n once (exp_normal, the same bits).
 // The derivative from x is e / (1 + e)^2, accurate in both tails (y(1 - y) from y loses
 // the relative accuracy of the small factor once y rounds near 1).
 // NaN -> NaN; sigmoid(-inf) = 0, sigmoid(inf) = 1.
