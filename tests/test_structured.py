@@ -1043,3 +1043,43 @@ def test_public_api():
     for name in ("softmax", "log_softmax", "softmin", "glu", "maxout", "prelu"):
         assert name in fastact.__all__ and name + "_backward" in fastact.__all__
         assert fn(name).__doc__ and fn(name + "_backward").__doc__
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(5, 1000), (64, 34)])
+def test_in_place_on_blocked_rows(isa, dtype, shape):
+    # Every structured op with out= one of its inputs, on rows long enough for the register
+    # blocks and fast paths of the row loops (and, axis 0, the column forms): each input
+    # element must be read before its result overwrites it.
+    x = logits(shape, dtype, 3.0, "inplace")
+    g = grads(shape, dtype, "inplace")
+    half = grads((shape[0], shape[1] // 2), dtype, "inplace-half")
+
+    def check(fn, args, k, *, want=None, **kw):
+        want = fn(*args, **kw) if want is None else want
+        args = list(args)
+        args[k] = args[k].copy()
+        got = fn(*args, out=args[k], **kw)
+        assert got is args[k] and same_bits(got, want), (fn.__name__, k, kw)
+
+    for op in ("softmax", "log_softmax", "softmin"):
+        f, b = getattr(fastact, op), getattr(fastact, op + "_backward")
+        for axis in (-1, 0):
+            check(f, (x,), 0, axis=axis)
+            check(b, (g, x), 0, axis=axis)
+            check(b, (g, x), 1, axis=axis)
+            y = f(x, axis=axis)
+            want = b(g, y=y, axis=axis)
+            for k, arrays in ((0, (g.copy(), y)), (1, (g, y.copy()))):
+                args = list(arrays)
+                got = b(args[0], y=args[1], axis=axis, out=args[k])
+                assert got is args[k] and same_bits(got, want), (op, "y", k, axis)
+    check(fastact.glu_backward, (half, x), 1)
+    check(fastact.maxout_backward, (half, x, 2), 1)
+    w = np.linspace(0.05, 0.3, shape[1]).astype(dtype)
+    check(fastact.prelu, (x, w), 0)
+    gx, gw = fastact.prelu_backward(g, x, w)
+    for k in (0, 1):  # out= the gradient's memory, then x's
+        args = [g.copy(), x] if k == 0 else [g, x.copy()]
+        got = fastact.prelu_backward(*args, w, out=(args[k], None))
+        assert got[0] is args[k] and same_bits(got[0], gx) and same_bits(got[1], gw), k
