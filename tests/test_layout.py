@@ -471,39 +471,29 @@ def test_overlap_backward_all_three(name, isa):
 
 @acts
 @pytest.mark.parametrize("simd", SIMD_ISAS)
-def test_large_misaligned_out(name, simd):
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_large_misaligned_out(name, simd, direction):
     # Outputs of 16 MiB and more are written with streaming stores after a head that aligns
     # the destination (SIMD ISAs): here an out= one element past a vector boundary, against
-    # the same elements computed in two calls below the streaming size.
+    # the same elements computed in two calls below the streaming size; forward, and the
+    # backward from x (the loops with the fast paths).
     n = (16 << 20) // 4 + 2 * 4096 + 6  # float32; even, so halves keep every position's parity
-    x = values(n, np.float32)
-    h = (n // 2) & ~63
-    buf = np.empty(n + 1, np.float32)
-    buf[0] = SENTINEL
-    out = buf[1:]
-    with using_isa(simd):
-        want = np.concatenate([fwd(name, x[:h], threads=1), fwd(name, x[h:], threads=1)])
-        assert fwd(name, x, out=out, threads=1) is out
-    assert buf[0] == SENTINEL
-    assert_bitwise(out, want, f"{name}(n={n}, out= one element past alignment)")
-
-
-@acts
-@pytest.mark.parametrize("simd", SIMD_ISAS)
-def test_large_misaligned_out_backward(name, simd):
-    # The backward's streaming stores (from x: the loops with the fast paths), as above.
-    n = (16 << 20) // 4 + 2 * 4096 + 6
     x, g = values(n, np.float32), grads(n, np.float32)
     h = (n // 2) & ~63
+
+    def run(part, **kw):
+        if direction == "forward":
+            return fwd(name, x[part], threads=1, **kw)
+        return bwd(name, g[part], x[part], threads=1, **kw)
+
     buf = np.empty(n + 1, np.float32)
     buf[0] = SENTINEL
     out = buf[1:]
     with using_isa(simd):
-        want = np.concatenate([bwd(name, g[:h], x[:h], threads=1),
-                               bwd(name, g[h:], x[h:], threads=1)])
-        assert bwd(name, g, x, out=out, threads=1) is out
+        want = np.concatenate([run(slice(None, h)), run(slice(h, None))])
+        assert run(slice(None), out=out) is out
     assert buf[0] == SENTINEL
-    assert_bitwise(out, want, f"{name}_backward(n={n}, out= one element past alignment)")
+    assert_bitwise(out, want, f"{name} {direction}(n={n}, out= one element past alignment)")
 
 
 # ---- N-d -----------------------------------------------------------------------------------

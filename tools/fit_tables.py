@@ -216,6 +216,8 @@ SPECS = {
     "gelu_d8": Spec("GeluD8", gelu_d, 6, float(np.float32(14.99)), (), halves=True,
                     scale=gelu_d_scale, interval_0_at_zero=False),
 }
+
+
 def halves_interval(i: int) -> int:
     """The interval of the binade halves that column i holds (the index's low three bits are
     those of bits(a + 1) >> 22: interval k sits in column (k + 254) mod 8)."""

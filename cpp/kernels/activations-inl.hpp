@@ -367,8 +367,7 @@ struct Sigmoid {
   static V gradient_factor(V z) {
     if constexpr (!kFloat32Tables<V>) {
       const V y = gradient_factor_fast(z);
-      const typename V::Mask out =
-          abs(z) > V::set(typename V::T(kExpNormalBound<typename V::T>));
+      const typename V::Mask out = beyond_exp_normal(z);
       return any(out) ? select(out, Sigmoid(Params{}).forward(z), y) : y;
     }
     return Sigmoid(Params{}).forward(z);
@@ -751,16 +750,17 @@ V silu_tail(V x) {
   return select(x > V::set(0), positive, negative);
 }
 
-// swish for |beta x| <= kExpNormalBound<float> (the float32 computed form's fast path): with
-// z + z_lo = beta x exactly and u = exp(-(z + z_lo)) (normal on that range, and so is
-// 1 / (1 + u): exp_normal), swish(x) = x / (1 + u) for either sign, one corrected quotient of
-// x by 1 + u held exactly as s + err. Against x e / (1 + e) with e = exp(-|z|) for z < 0
-// this needs no numerator product (exact as hi + lo) and no selects (at 64K on Zen 3: silu
-// +24%, its backward +19%; swish(beta = 1.5) +24%, its backward +20%, over the ldexp-scaled
-// general form), the error unchanged in kind (exp's relative error reaches the result
-// scaled by u / (1 + u) <= 1 either way). x's sign bit keeps swish(-0) = -0 (the correction
-// adds +0) and, for silu, makes a NaN's bits x's quietened whatever the operand order
-// (NaNPolicy::single_source). kLow: z_lo is not 0 (beta != 1; silu has z = x).
+// swish for |beta x| <= kExpNormalBound (87 float32, 708 float64; every form but the float32
+// silu with tables): with z + z_lo = beta x exactly and u = exp(-(z + z_lo)) (normal on that
+// range, and so is 1 / (1 + u): exp_normal), swish(x) = x / (1 + u) for either sign, one
+// corrected quotient of x by 1 + u held exactly as s + err. Against x e / (1 + e) with
+// e = exp(-|z|) for z < 0 this needs no numerator product (exact as hi + lo) and no selects
+// (at 64K on Zen 3: silu +24%, its backward +19%; swish(beta = 1.5) +24%, its backward +20%,
+// over the ldexp-scaled general form), the error unchanged in kind (exp's relative error
+// reaches the result scaled by u / (1 + u) <= 1 either way). x's sign bit keeps
+// swish(-0) = -0 (the correction adds +0) and, for silu, makes a NaN's bits x's quietened
+// whatever the operand order (NaNPolicy::single_source). kLow: z_lo is not 0 (beta != 1;
+// silu has z = x).
 template <class V, bool kLow>
 V swish_exp(V z, V z_lo) {  // u = exp(-(z + z_lo))
   return exp_normal_impl<V, kLow>(V::set(0) - z, V::set(0) - z_lo);
@@ -827,10 +827,7 @@ struct Swish {
   // vector), the general quotient for the others only when some lane needs it. NaN lanes
   // take swish_normal (silu's NaNPolicy::single_source). float64 on AVX2 (64K, Zen 3, one
   // thread) against the general form alone: silu 1.8x forward, 1.9x backward; swish(1.5)
-  // 1.4x both ways.
-  static typename V::Mask beyond_normal(V z) {
-    return abs(z) > V::set(typename V::T(kExpNormalBound<typename V::T>));
-  }
+  // 1.4x both ways (beyond_exp_normal, math-inl.hpp).
   template <int K>
   V forward_as(V x) const {
     if constexpr (K == 1 && kFloat32Tables<V>) {
@@ -843,7 +840,7 @@ struct Swish {
     } else {
       const ScaledArg a = scaled<K>(x);
       const V y = swish_normal<V, K == 0>(x, a.z, a.z_lo);
-      const typename V::Mask out = beyond_normal(a.z);
+      const typename V::Mask out = beyond_exp_normal(a.z);
       return any(out) ? select(out, parts<K>(x).times(x), y) : y;
     }
   }
@@ -858,7 +855,7 @@ struct Swish {
     } else {
       const ScaledArg a = scaled<K>(x);
       const V d = dy * swish_gradient_normal<V, K == 0>(a.z, a.z_lo);
-      const typename V::Mask out = beyond_normal(a.z);
+      const typename V::Mask out = beyond_exp_normal(a.z);
       return any(out) ? select(out, backward_by_quotient<K>(x, dy), d) : d;
     }
   }

@@ -276,6 +276,12 @@ template <class V>
 V exp_normal(V z, V z_lo) {
   return exp_normal_impl<V, true>(z, z_lo);
 }
+// The lanes where exp(z) or exp(-z) leaves exp_normal's range (|z| > -kExpNormalMinArg);
+// false for NaN.
+template <class V>
+typename V::Mask beyond_exp_normal(V z) {
+  return abs(z) > V::set(-kExpNormalMinArg<typename V::T>);
+}
 // exp(z) with exp_normal's single scaling when no lane of the vector needs more (every
 // |z| <= -kExpNormalMinArg; a NaN lane does not count) and exp's clamps and two-step ldexp
 // otherwise: the same bits either way, one compare and branch per vector instead of about
@@ -285,12 +291,11 @@ V exp_normal(V z, V z_lo) {
 // exp_nonpositive's single clamp.
 template <bool kNonpositive = false, class V>
 V exp_normal_when_possible(V z) {
-  const V bound = V::set(kExpNormalMinArg<typename V::T>);
   if constexpr (kNonpositive) {
-    if (!any(z < bound)) return exp_normal(z);
+    if (!any(z < V::set(kExpNormalMinArg<typename V::T>))) return exp_normal(z);
     return exp_nonpositive(z);
   } else {
-    if (!any(abs(z) > -bound)) return exp_normal(z);
+    if (!any(beyond_exp_normal(z))) return exp_normal(z);
     return exp(z);
   }
 }
